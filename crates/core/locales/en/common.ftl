@@ -1,0 +1,1 @@
+common-hotline = For help, call the National Immigration Administration hotline 12367.

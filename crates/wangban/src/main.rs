@@ -1,0 +1,2 @@
+//! The one wangban binary.
+fn main() {}
