@@ -95,6 +95,12 @@ pub struct UnknownLocale(pub String);
 pub enum Arg {
     Text(String),
     Number(i64),
+    /// A civil date, written the way each language writes dates (2026年3月1日, 1 March 2026).
+    Date(chrono::NaiveDate),
+    /// A place, named in each language.
+    Area(crate::area::AreaCode),
+    /// Another catalogue message (a document kind's name, say), rendered in the same language.
+    Nested(Box<Message>),
 }
 
 impl From<&str> for Arg {
@@ -134,7 +140,45 @@ impl From<usize> for Arg {
 }
 impl From<chrono::NaiveDate> for Arg {
     fn from(v: chrono::NaiveDate) -> Self {
-        Arg::Text(v.format("%Y-%m-%d").to_string())
+        Arg::Date(v)
+    }
+}
+impl From<crate::area::AreaCode> for Arg {
+    fn from(v: crate::area::AreaCode) -> Self {
+        Arg::Area(v)
+    }
+}
+impl From<Message> for Arg {
+    fn from(v: Message) -> Self {
+        Arg::Nested(Box::new(v))
+    }
+}
+
+/// A date as each language writes it.
+pub fn format_date(date: chrono::NaiveDate, locale: Locale) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match locale {
+        Locale::ZhCn => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Locale::En => format!(
+            "{} {} {}",
+            date.day(),
+            MONTHS[date.month0() as usize],
+            date.year()
+        ),
     }
 }
 
@@ -214,6 +258,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/application.ftl"),
         include_str!("../locales/en/application.ftl"),
     ),
+    (
+        "cli",
+        include_str!("../locales/zh-CN/cli.ftl"),
+        include_str!("../locales/en/cli.ftl"),
+    ),
 ];
 
 struct Catalogue {
@@ -258,6 +307,9 @@ impl Catalogue {
             match value {
                 Arg::Text(s) => args.set(*name, FluentValue::from(s.as_str())),
                 Arg::Number(n) => args.set(*name, FluentValue::from(*n)),
+                Arg::Date(d) => args.set(*name, FluentValue::from(format_date(*d, locale))),
+                Arg::Area(a) => args.set(*name, FluentValue::from(a.describe(locale))),
+                Arg::Nested(m) => args.set(*name, FluentValue::from(self.render(locale, m))),
             }
         }
         let mut errors = Vec::new();
@@ -326,8 +378,25 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_nested_messages_follow_the_language() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(format_date(d, Locale::ZhCn), "2026年3月1日");
+        assert_eq!(format_date(d, Locale::En), "1 March 2026");
+        let m = Message::new("id-future-birth-date").with("date", d);
+        assert!(
+            m.render(Locale::En).contains("1 March 2026"),
+            "{}",
+            m.render(Locale::En)
+        );
+        assert!(m.render(Locale::ZhCn).contains("2026年3月1日"));
+    }
+
+    #[test]
     fn unknown_key_renders_as_itself() {
-        assert_eq!(Message::new("no-such-key").render(Locale::En), "no-such-key");
+        assert_eq!(
+            Message::new("no-such-key").render(Locale::En),
+            "no-such-key"
+        );
         assert!(!has_key("no-such-key"));
     }
 

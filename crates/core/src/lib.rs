@@ -13,6 +13,19 @@
 //! in here. Data files (the calendar years, the message catalogue) are compiled in; outer crates
 //! may add calendar years read from disk through [`calendar::WorkingCalendar`]'s parser.
 
+pub mod application_number;
+pub mod area;
+pub mod calendar;
 pub mod clock;
+pub mod document;
+pub mod eligibility;
+pub mod fees;
 pub mod i18n;
+pub mod id_number;
+pub mod money;
+pub mod name;
+pub mod phone;
+pub mod postal;
+pub mod registry;
+pub mod state;
 pub mod time;

@@ -50,9 +50,15 @@ mod tests {
     fn civil_date_is_shanghai_date() {
         // 2026-02-14 17:30 UTC is 2026-02-15 01:30 in Shanghai.
         let at = Utc.with_ymd_and_hms(2026, 2, 14, 17, 30, 0).unwrap();
-        assert_eq!(civil_date(at), NaiveDate::from_ymd_opt(2026, 2, 15).unwrap());
+        assert_eq!(
+            civil_date(at),
+            NaiveDate::from_ymd_opt(2026, 2, 15).unwrap()
+        );
         let at = Utc.with_ymd_and_hms(2026, 2, 14, 15, 59, 59).unwrap();
-        assert_eq!(civil_date(at), NaiveDate::from_ymd_opt(2026, 2, 14).unwrap());
+        assert_eq!(
+            civil_date(at),
+            NaiveDate::from_ymd_opt(2026, 2, 14).unwrap()
+        );
     }
 
     #[test]

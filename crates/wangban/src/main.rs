@@ -1,2 +1,392 @@
-//! The one wangban binary.
-fn main() {}
+//! The one wangban binary: the operators' admin commands now; `serve`, `migrate` and `demo` as
+//! the service grows. Thin by design: it reads configuration, calls the library crates and
+//! prints; decisions live in `wangban-core`.
+
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+use wangban_core::calendar::{CalendarError, DayReason, WorkingCalendar};
+use wangban_core::i18n::{Locale, Localize, Message};
+use wangban_core::id_number::IdNumber;
+use wangban_core::postal::S10Number;
+use wangban_core::time::civil_date;
+
+/// wangban (网办): online renewal and replacement of passports and travel permits.
+#[derive(Debug, Parser)]
+#[command(name = "wangban", version, about, long_about = None)]
+struct Cli {
+    /// A TOML configuration file (every setting has a default; WANGBAN_* variables override).
+    #[arg(long, global = true, env = "WANGBAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Language of the output: zh-CN or en.
+    #[arg(long, global = true, env = "WANGBAN_LANG", default_value = "zh-CN")]
+    lang: Locale,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The statutory working-day calendar (public holidays and adjusted working days).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Resident ID numbers (GB 11643-1999).
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// Postal item numbers (UPU S10, as on EMS waybills).
+    #[command(subcommand)]
+    Tracking(TrackingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Is DATE a working day? Exit status 0 either way; 2 if the year has no data.
+    IsWorkingDay {
+        date: NaiveDate,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The N-th working day after DATE (before it when N is negative; DATE itself when 0).
+    AddWorkingDays {
+        date: NaiveDate,
+        #[arg(allow_negative_numbers = true)]
+        n: i32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The number of working days after FROM up to and including TO (negative if TO < FROM).
+    WorkingDaysBetween {
+        from: NaiveDate,
+        to: NaiveDate,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IdCommand {
+    /// Checks an ID number: valid (with birth date, sex and issuing area) or why not.
+    /// Exit status 0 when valid, 1 when not.
+    Check {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrackingCommand {
+    /// Checks a postal item number's format and check digit. Exit status 0 when valid, 1 when not.
+    Check {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What a command answers: the text for people, the JSON for programs, and the exit status.
+struct Answer {
+    lines: Vec<String>,
+    json: Value,
+    status: u8,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let locale = cli.lang;
+    let config = match config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            let reason = e.to_string();
+            eprintln!(
+                "{}",
+                Message::new("cli-config-error")
+                    .with("reason", reason)
+                    .render(locale)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let (answer, json) = match cli.command {
+        Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
+        Command::Tracking(TrackingCommand::Check { number, json }) => {
+            (tracking_check(&number, locale), json)
+        }
+        Command::Calendar(cmd) => {
+            let json = match cmd {
+                CalendarCommand::IsWorkingDay { json, .. }
+                | CalendarCommand::AddWorkingDays { json, .. }
+                | CalendarCommand::WorkingDaysBetween { json, .. } => json,
+            };
+            let answer = match calendar(&config) {
+                Ok(cal) => calendar_command(&cal, cmd, locale),
+                Err(e) => Err(e),
+            };
+            (answer.unwrap_or_else(|e| error_answer(&e, locale)), json)
+        }
+    };
+    if json {
+        println!("{}", answer.json);
+    } else if answer.status == 2 {
+        for line in &answer.lines {
+            eprintln!("{line}");
+        }
+    } else {
+        for line in &answer.lines {
+            println!("{line}");
+        }
+    }
+    ExitCode::from(answer.status)
+}
+
+/// An error the command could not answer past (exit status 2).
+fn error_answer(e: &dyn Localize, locale: Locale) -> Answer {
+    let reason = e.localize(locale);
+    Answer {
+        lines: vec![
+            Message::new("cli-error")
+                .with("reason", reason.as_str())
+                .render(locale),
+        ],
+        json: json!({ "error": { "code": e.code(), "message": reason } }),
+        status: 2,
+    }
+}
+
+/// The built-in calendar, plus the years in `[calendar] dir`, under the configured policy.
+fn calendar(config: &config::Config) -> Result<WorkingCalendar, CliError> {
+    let mut cal = WorkingCalendar::builtin();
+    if let Some(dir) = &config.calendar.dir {
+        let texts = read_calendar_dir(dir)?;
+        cal = cal
+            .with_year_sources(texts.iter().map(String::as_str))
+            .map_err(CliError::Calendar)?;
+    }
+    Ok(cal.with_policy(config.calendar.years_without_data))
+}
+
+/// Every `*.toml` file in `dir`, in name order.
+fn read_calendar_dir(dir: &std::path::Path) -> Result<Vec<String>, CliError> {
+    let io = |e: std::io::Error| CliError::CalendarDir(format!("{}: {e}", dir.display()));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map_err(|e| CliError::CalendarDir(format!("{}: {e}", p.display())))
+        })
+        .collect()
+}
+
+/// Why an admin command could not answer.
+#[derive(Debug)]
+enum CliError {
+    Calendar(CalendarError),
+    CalendarDir(String),
+}
+
+impl Localize for CliError {
+    fn message(&self) -> Message {
+        match self {
+            CliError::Calendar(e) => e.message(),
+            CliError::CalendarDir(detail) => {
+                Message::new("cli-calendar-dir").with("detail", detail.as_str())
+            }
+        }
+    }
+}
+
+/// Lines warning that an answer rests on years without data (the weekends-only fallback).
+fn provisional(cal: &WorkingCalendar, dates: &[NaiveDate], locale: Locale) -> (bool, Vec<String>) {
+    let mut years: Vec<i32> = dates
+        .iter()
+        .filter(|d| !cal.covers(**d))
+        .map(|d| d.year())
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let lines = years
+        .iter()
+        .map(|y| WorkingCalendar::provisional_notice(*y).render(locale))
+        .collect();
+    (!years.is_empty(), lines)
+}
+
+fn weekday(date: NaiveDate) -> Message {
+    Message::new("calendar-weekday").with("weekday", date.weekday().number_from_monday())
+}
+
+fn calendar_command(
+    cal: &WorkingCalendar,
+    cmd: CalendarCommand,
+    locale: Locale,
+) -> Result<Answer, CliError> {
+    let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    match cmd {
+        CalendarCommand::IsWorkingDay { date, .. } => {
+            let day = cal.day(date).map_err(CliError::Calendar)?;
+            let holiday = match day.reason {
+                DayReason::Holiday(h) | DayReason::AdjustedWorkingDay(h) => {
+                    json!({ "name_zh": h.name_zh(), "name_en": h.name_en() })
+                }
+                DayReason::Weekday | DayReason::Weekend => Value::Null,
+            };
+            let mut lines = vec![day.localize(locale)];
+            let (is_provisional, warn) = provisional(cal, &[date], locale);
+            lines.extend(warn);
+            Ok(Answer {
+                lines,
+                json: json!({
+                    "working_day": day.working,
+                    "date": iso(date),
+                    "weekday": date.weekday().number_from_monday(),
+                    "adjusted_working_day": matches!(day.reason, DayReason::AdjustedWorkingDay(_)),
+                    "holiday": holiday,
+                    "provisional": is_provisional,
+                }),
+                status: 0,
+            })
+        }
+        CalendarCommand::AddWorkingDays { date, n, .. } => {
+            let result = cal.add_working_days(date, n).map_err(CliError::Calendar)?;
+            let key = if n < 0 {
+                "cli-add-working-days-back"
+            } else {
+                "cli-add-working-days"
+            };
+            let mut lines = vec![
+                Message::new(key)
+                    .with("from", date)
+                    .with("n", n.unsigned_abs())
+                    .with("date", result)
+                    .with("weekday", weekday(result))
+                    .render(locale),
+            ];
+            let (is_provisional, warn) = provisional(cal, &[date, result], locale);
+            lines.extend(warn);
+            Ok(Answer {
+                lines,
+                json: json!({
+                    "date": iso(result),
+                    "from": iso(date),
+                    "working_days": n,
+                    "provisional": is_provisional,
+                }),
+                status: 0,
+            })
+        }
+        CalendarCommand::WorkingDaysBetween { from, to, .. } => {
+            let n = cal
+                .working_days_between(from, to)
+                .map_err(CliError::Calendar)?;
+            let mut lines = vec![
+                Message::new("cli-working-days-between")
+                    .with("from", from)
+                    .with("to", to)
+                    .with("n", n)
+                    .render(locale),
+            ];
+            let (is_provisional, warn) = provisional(cal, &[from, to], locale);
+            lines.extend(warn);
+            Ok(Answer {
+                lines,
+                json: json!({
+                    "working_days": n,
+                    "from": iso(from),
+                    "to": iso(to),
+                    "provisional": is_provisional,
+                }),
+                status: 0,
+            })
+        }
+    }
+}
+
+fn id_check(number: &str, locale: Locale) -> Answer {
+    let today = civil_date(Utc::now());
+    match IdNumber::parse(number, today) {
+        Ok(id) => {
+            let area = id.issuing_area();
+            let age = id.age_on(today);
+            let lines = vec![
+                Message::new("cli-id-valid").render(locale),
+                Message::new("cli-id-birth-date")
+                    .with("date", id.birth_date())
+                    .render(locale),
+                Message::new("cli-id-sex")
+                    .with("sex", id.sex().message())
+                    .render(locale),
+                Message::new("cli-id-age").with("age", age).render(locale),
+                Message::new("cli-id-area")
+                    .with("area", area)
+                    .with("code", area.to_string())
+                    .render(locale),
+            ];
+            Answer {
+                lines,
+                json: json!({
+                    "valid": true,
+                    "number": id.as_str(),
+                    "birth_date": id.birth_date().format("%Y-%m-%d").to_string(),
+                    "sex": id.sex(),
+                    "age": age,
+                    "issuing_area": {
+                        "code": area.to_string(),
+                        "name_zh": area.describe(Locale::ZhCn),
+                        "name_en": area.describe(Locale::En),
+                        "current": area.is_current(),
+                    },
+                }),
+                status: 0,
+            }
+        }
+        Err(e) => invalid("cli-id-invalid", &e, locale),
+    }
+}
+
+fn tracking_check(number: &str, locale: Locale) -> Answer {
+    match S10Number::parse(number) {
+        Ok(n) => Answer {
+            lines: vec![
+                Message::new("cli-tracking-valid")
+                    .with("number", n.as_str())
+                    .with("service", n.service_indicator())
+                    .with("serial", format!("{:08}", n.serial()))
+                    .with("country", n.country())
+                    .render(locale),
+            ],
+            json: json!({
+                "valid": true,
+                "number": n.as_str(),
+                "service_indicator": n.service_indicator(),
+                "serial": format!("{:08}", n.serial()),
+                "country": n.country(),
+            }),
+            status: 0,
+        },
+        Err(e) => invalid("cli-tracking-invalid", &e, locale),
+    }
+}
+
+fn invalid(key: &'static str, e: &dyn Localize, locale: Locale) -> Answer {
+    let reason = e.localize(locale);
+    Answer {
+        lines: vec![
+            Message::new(key)
+                .with("reason", reason.as_str())
+                .render(locale),
+        ],
+        json: json!({ "valid": false, "code": e.code(), "reason": reason }),
+        status: 1,
+    }
+}

@@ -1,0 +1,189 @@
+//! Configuration: defaults that run, a TOML file on top (`--config FILE` or `WANGBAN_CONFIG`),
+//! and `WANGBAN_*` environment variables on top of that.
+//!
+//! An environment variable names a key path with `__` between levels, in any case:
+//! `WANGBAN_FEES__PASSPORT=15000` sets `[fees] passport`. Its value is read as a TOML value when
+//! it is one (`15000`, `true`, `["a"]`, `[{ code = "3101", … }]`) and as a string otherwise.
+//! Unknown keys are errors, in the file and in the environment alike: a typo never passes
+//! silently.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use wangban_core::calendar::YearsWithoutData;
+use wangban_core::document::DocumentNumberPatterns;
+use wangban_core::eligibility::EligibilitySettings;
+use wangban_core::fees::FeeSchedule;
+
+/// Environment variables that are command-line options, not configuration keys.
+const NOT_CONFIG: &[&str] = &["WANGBAN_CONFIG", "WANGBAN_LANG"];
+const PREFIX: &str = "WANGBAN_";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub eligibility: EligibilitySettings,
+    pub fees: FeeSchedule,
+    pub document_numbers: DocumentNumberPatterns,
+    pub calendar: CalendarConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// A folder of `YYYY.toml` files that add years to (or replace years of) the built-in
+    /// statutory calendar: how operators load next year's notice without a new release.
+    pub dir: Option<PathBuf>,
+    /// What to do with a date in a year without data.
+    pub years_without_data: YearsWithoutData,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Reads the configuration from an optional file and the given environment.
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut table = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            text.parse::<toml::Table>().map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?
+        }
+        None => toml::Table::new(),
+    };
+    let mut vars: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(PREFIX) && !NOT_CONFIG.contains(&k.as_str()))
+        .collect();
+    vars.sort();
+    for (var, value) in vars {
+        let path: Vec<String> = var[PREFIX.len()..]
+            .split("__")
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if path.iter().any(String::is_empty) {
+            return Err(ConfigError::Env {
+                var,
+                message: "empty key".into(),
+            });
+        }
+        set(&mut table, &path, parse_value(&value)).map_err(|message| ConfigError::Env {
+            var: var.clone(),
+            message,
+        })?;
+    }
+    let config: Config = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
+    // Compile-time checks of what can only be checked whole.
+    wangban_core::document::DocumentNumberRules::new(&config.document_numbers)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    Ok(config)
+}
+
+fn parse_value(text: &str) -> toml::Value {
+    format!("v = {text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(text.to_owned()))
+}
+
+fn set(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut here = table;
+    for key in parents {
+        let entry = here
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        here = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{key} is not a section"))?;
+    }
+    here.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wangban_core::document::DocumentKind;
+    use wangban_core::money::Fen;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_run() {
+        let c = load(None, env(&[])).unwrap();
+        assert_eq!(c.fees.fee(DocumentKind::Passport), Fen::new(12000));
+        assert_eq!(c.eligibility.pilot_cities[0].code, "3101");
+        assert_eq!(c.calendar.years_without_data, YearsWithoutData::default());
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = std::env::temp_dir().join(format!("wangban-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wangban.toml");
+        std::fs::write(
+            &file,
+            "[fees]\npassport = 13000\ntaiwan_permit = 7000\n[eligibility]\nmin_age = 18\n",
+        )
+        .unwrap();
+        let c = load(
+            Some(&file),
+            env(&[
+                ("WANGBAN_FEES__PASSPORT", "15000"),
+                (
+                    "WANGBAN_ELIGIBILITY__PILOT_CITIES",
+                    r#"[{ code = "4401", name_zh = "广州市", name_en = "Guangzhou" }]"#,
+                ),
+                ("WANGBAN_CONFIG", "ignored"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.fees.fee(DocumentKind::Passport), Fen::new(15000));
+        assert_eq!(c.fees.fee(DocumentKind::TaiwanPermit), Fen::new(7000));
+        assert_eq!(c.eligibility.min_age, 18);
+        assert_eq!(c.eligibility.pilot_cities[0].name_en, "Guangzhou");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let e = load(None, env(&[("WANGBAN_FEES__PASPORT", "1")])).unwrap_err();
+        assert!(e.to_string().contains("pasport"), "{e}");
+        let e = load(None, env(&[("WANGBAN_FEES__PASSPORT", "lots")])).unwrap_err();
+        assert!(matches!(e, ConfigError::Invalid(_)), "{e}");
+        let e = load(None, env(&[("WANGBAN_DOCUMENT_NUMBERS__PASSPORT", "E[")])).unwrap_err();
+        assert!(e.to_string().contains("regular expression"), "{e}");
+        let e = load(Some(Path::new("/nonexistent/wangban.toml")), env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }));
+    }
+}

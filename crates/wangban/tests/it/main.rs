@@ -1,0 +1,34 @@
+//! The binary's integration tests: one test binary, one module per area.
+
+mod admin;
+
+use std::process::Command;
+
+/// Runs the built `wangban` with a clean environment (no WANGBAN_* from the caller).
+pub fn wangban(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WANGBAN_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd.args(args).output().expect("wangban runs");
+    Output {
+        status: out.status.code().expect("exited"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
