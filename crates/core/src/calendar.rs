@@ -1420,7 +1420,10 @@ mod tests {
             }
         }
         let no_data = CalendarError::NoData { year: 2027 }.localize(Locale::En);
-        assert!(no_data.contains("for 2027 has not been loaded"), "{no_data}");
+        assert!(
+            no_data.contains("for 2027 has not been loaded"),
+            "{no_data}"
+        );
         let c = cal();
         let saturday = c.day(d(2026, 2, 14)).unwrap();
         assert_eq!(
