@@ -1,6 +1,6 @@
 //! The operators' admin commands, through the real binary.
 
-use crate::wangban;
+use crate::{wangban, wangban_with_env};
 
 #[test]
 fn help_lists_the_commands() {
@@ -104,19 +104,15 @@ fn a_year_without_data_is_an_explicit_error() {
 
 #[test]
 fn weekends_fallback_is_configuration_and_flagged_provisional() {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wangban"));
-    let out = cmd
-        .env("WANGBAN_CALENDAR__YEARS_WITHOUT_DATA", "weekends_only")
-        .args(["calendar", "is-working-day", "2027-03-01", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = wangban_with_env(
+        &[(
+            "WANGBAN_CALENDAR__YEARS_WITHOUT_DATA",
+            "weekends_only".as_ref(),
+        )],
+        &["calendar", "is-working-day", "2027-03-01", "--json"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let v = out.json();
     assert_eq!(v["working_day"], true);
     assert_eq!(v["provisional"], true);
 }
@@ -131,19 +127,13 @@ fn a_calendar_dir_adds_a_year_without_a_release() {
         "year = 2027\nnotice = \"test\"\n[[holiday]]\nname_zh = \"国庆节\"\nname_en = \"National Day\"\noff = [2027-10-01, 2027-10-07]\nworking = [2027-09-26]\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wangban"))
-        .env("WANGBAN_CALENDAR__DIR", &dir)
-        .args(["calendar", "is-working-day", "2027-10-05", "--json"])
-        .output()
-        .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = wangban_with_env(
+        &[("WANGBAN_CALENDAR__DIR", dir.as_os_str())],
+        &["calendar", "is-working-day", "2027-10-05", "--json"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let v = out.json();
     assert_eq!(v["working_day"], false);
     assert_eq!(v["provisional"], false);
 }
@@ -192,11 +182,10 @@ fn bad_dates_and_bad_configuration_are_clear_errors() {
     let out = wangban(&["calendar", "is-working-day", "2026-02-30"]);
     assert_eq!(out.status, 2);
     assert!(out.stderr.contains("2026-02-30"), "{}", out.stderr);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wangban"))
-        .env("WANGBAN_FEES__PASPORT", "1")
-        .args(["id", "check", "11010519491231002X"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pasport"));
+    let out = wangban_with_env(
+        &[("WANGBAN_FEES__PASPORT", "1".as_ref())],
+        &["id", "check", "11010519491231002X"],
+    );
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("pasport"), "{}", out.stderr);
 }

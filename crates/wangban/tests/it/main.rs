@@ -6,12 +6,18 @@ use std::process::Command;
 
 /// Runs the built `wangban` with a clean environment (no WANGBAN_* from the caller).
 pub fn wangban(args: &[&str]) -> Output {
+    wangban_with_env(&[], args)
+}
+
+/// Runs the built `wangban` with only the given WANGBAN_* variables set.
+pub fn wangban_with_env(env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
     for (k, _) in std::env::vars() {
         if k.starts_with("WANGBAN_") {
             cmd.env_remove(k);
         }
     }
+    cmd.envs(env.iter().copied());
     let out = cmd.args(args).output().expect("wangban runs");
     Output {
         status: out.status.code().expect("exited"),
