@@ -259,6 +259,16 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/en/application.ftl"),
     ),
     (
+        "api",
+        include_str!("../locales/zh-CN/api.ftl"),
+        include_str!("../locales/en/api.ftl"),
+    ),
+    (
+        "sms",
+        include_str!("../locales/zh-CN/sms.ftl"),
+        include_str!("../locales/en/sms.ftl"),
+    ),
+    (
         "cli",
         include_str!("../locales/zh-CN/cli.ftl"),
         include_str!("../locales/en/cli.ftl"),

@@ -1,0 +1,2 @@
+## SMS texts (sms-*)
+sms-placeholder = 网办
