@@ -1,5 +1,1035 @@
-//! Persistence for wangban: SQLite (embedded default) and PostgreSQL behind one interface, their
-//! migrations, blob storage for uploaded files, and the encryption of personal data at rest.
+//! Persistence for wangban: the embedded SQLite database (WAL mode) now, PostgreSQL behind the
+//! same interface later; migrations; blob storage for uploaded files.
 //!
-//! Owned here: every SQL statement, every transaction boundary, key handling.
-//! Not here: deciding anything (`wangban-core` decides; the store records).
+//! Owned here: every SQL statement and every transaction boundary. Nothing here decides a rule:
+//! the server asks `wangban-core` what happens and the store records it. The one write that
+//! matters most, [`Store::commit_action`], writes in one transaction the application's new state
+//! (guarded by its version: optimistic concurrency), the append-only action row, the outgoing
+//! jobs (the outbox: notifications, polling) and the audit rows — all or nothing.
+//!
+//! SQL is kept portable (`$1`-style parameters in order, no SQLite-only functions in queries)
+//! so that the PostgreSQL backend can share it.
+
+pub mod blobs;
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+pub use rows::*;
+
+type Timestamp = DateTime<Utc>;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the record first (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// A unique value is taken (an application number, a username, a transaction id).
+    #[error("duplicate value for {0}")]
+    Duplicate(&'static str),
+    #[error("record not found")]
+    NotFound,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    fn corrupt(e: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`].
+fn unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
+        _ => StoreError::Database(e),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path` in WAL mode and migrates it.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// An in-memory database (one connection), for tests of the store itself.
+    pub async fn open_memory() -> Result<Store> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (the readiness probe).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ----- settings -------------------------------------------------------------------------
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- applicants ------------------------------------------------------------------------
+
+    /// The applicant with this phone number, created on first login.
+    pub async fn applicant_for_phone(&self, phone: &str, now: Timestamp) -> Result<ApplicantId> {
+        sqlx::query(
+            "INSERT INTO applicants (phone, created_at) VALUES ($1, $2)
+             ON CONFLICT (phone) DO NOTHING",
+        )
+        .bind(phone)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT id FROM applicants WHERE phone = $1")
+            .bind(phone)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(ApplicantId(row.get(0)))
+    }
+
+    pub async fn applicant(&self, id: ApplicantId) -> Result<Applicant> {
+        let row = sqlx::query(
+            "SELECT id, phone, name, id_number, verified_at, proofing_failures,
+                    proofing_locked_until
+             FROM applicants WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(Applicant {
+            id: ApplicantId(row.get(0)),
+            phone: row.get(1),
+            name: row.get(2),
+            id_number: row.get(3),
+            verified_at: row.get(4),
+            proofing_failures: row.get::<i64, _>(5) as u32,
+            proofing_locked_until: row.get(6),
+        })
+    }
+
+    /// Records a successful real-person authentication.
+    pub async fn set_identity(
+        &self,
+        id: ApplicantId,
+        name: &str,
+        id_number: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE applicants SET name = $1, id_number = $2, verified_at = $3,
+                    proofing_failures = 0, proofing_locked_until = NULL
+             WHERE id = $4",
+        )
+        .bind(name)
+        .bind(id_number)
+        .bind(now)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a failed proofing attempt; `lock_until` locks further attempts.
+    pub async fn record_proofing_failure(
+        &self,
+        id: ApplicantId,
+        lock_until: Option<Timestamp>,
+    ) -> Result<u32> {
+        let row = sqlx::query(
+            "UPDATE applicants SET proofing_failures = proofing_failures + 1,
+                    proofing_locked_until = $1
+             WHERE id = $2 RETURNING proofing_failures",
+        )
+        .bind(lock_until)
+        .bind(id.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get::<i64, _>(0) as u32)
+    }
+
+    /// Clears the failure count once a lock has run out.
+    pub async fn reset_proofing_failures(&self, id: ApplicantId) -> Result<()> {
+        sqlx::query(
+            "UPDATE applicants SET proofing_failures = 0, proofing_locked_until = NULL
+             WHERE id = $1",
+        )
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- one-time codes and rate limits ----------------------------------------------------
+
+    /// Stores a new code for `phone`, replacing any earlier one.
+    pub async fn put_otp(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, created_at)
+             VALUES ($1, $2, $3, 0, $4)
+             ON CONFLICT (phone) DO UPDATE SET code_hash = excluded.code_hash,
+                 expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at",
+        )
+        .bind(phone)
+        .bind(code_hash)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn otp(&self, phone: &str) -> Result<Option<OtpCode>> {
+        let row =
+            sqlx::query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
+                .bind(phone)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| OtpCode {
+            code_hash: r.get(0),
+            expires_at: r.get(1),
+            attempts: r.get::<i64, _>(2) as u32,
+        }))
+    }
+
+    /// Counts a wrong guess; returns the attempts so far.
+    pub async fn bump_otp_attempts(&self, phone: &str) -> Result<u32> {
+        let row = sqlx::query(
+            "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1 RETURNING attempts",
+        )
+        .bind(phone)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get::<i64, _>(0) as u32).unwrap_or(0))
+    }
+
+    pub async fn delete_otp(&self, phone: &str) -> Result<()> {
+        sqlx::query("DELETE FROM otp_codes WHERE phone = $1")
+            .bind(phone)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts an event under `key` and returns how many happened since `since` (this one
+    /// included). Old events are pruned on the way.
+    pub async fn count_event(&self, key: &str, now: Timestamp, since: Timestamp) -> Result<u32> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
+            .bind(key)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.get::<i64, _>(0) as u32)
+    }
+
+    // ----- officers ----------------------------------------------------------------------------
+
+    pub async fn create_officer(&self, new: &NewOfficer, now: Timestamp) -> Result<OfficerId> {
+        let row = sqlx::query(
+            "INSERT INTO officers (username, display_name, password_hash, totp_secret, role,
+                                   active, created_at)
+             VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(&new.password_hash)
+        .bind(&new.totp_secret)
+        .bind(&new.role)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unique("username"))?;
+        Ok(OfficerId(row.get(0)))
+    }
+
+    pub async fn officer_by_username(&self, username: &str) -> Result<Option<Officer>> {
+        let row = sqlx::query(&format!("{OFFICER_COLUMNS} WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| officer_from_row(&r)))
+    }
+
+    pub async fn officer(&self, id: OfficerId) -> Result<Officer> {
+        let row = sqlx::query(&format!("{OFFICER_COLUMNS} WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(officer_from_row(&row))
+    }
+
+    pub async fn officer_count(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM officers")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    // ----- sessions ------------------------------------------------------------------------------
+
+    pub async fn create_session(&self, s: &NewSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, kind, subject_id, stage, created_at, last_seen_at,
+                                   idle_expires_at, absolute_expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.kind.as_str())
+        .bind(s.subject_id)
+        .bind(s.stage.as_str())
+        .bind(s.now)
+        .bind(s.now)
+        .bind(s.idle_expires_at)
+        .bind(s.absolute_expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT token_hash, kind, subject_id, stage, idle_expires_at, absolute_expires_at
+             FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                token_hash: r.get(0),
+                kind: r.get::<String, _>(1).parse().map_err(StoreError::corrupt)?,
+                subject_id: r.get(2),
+                stage: r.get::<String, _>(3).parse().map_err(StoreError::corrupt)?,
+                idle_expires_at: r.get(4),
+                absolute_expires_at: r.get(5),
+            })
+        })
+        .transpose()
+    }
+
+    /// Moves the idle deadline on (never past the absolute one).
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle_expires_at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE token_hash = $3",
+        )
+        .bind(now)
+        .bind(idle_expires_at)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- applications --------------------------------------------------------------------------
+
+    /// Creates a draft with its first log entry and audit row.
+    pub async fn create_application(&self, new: &NewApplication) -> Result<ApplicationId> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO applications (number, applicant_id, kind, reason, state, version, form,
+                                       hukou_district, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(&new.number)
+        .bind(new.applicant.0)
+        .bind(&new.kind)
+        .bind(&new.reason)
+        .bind(&new.state)
+        .bind(&new.form)
+        .bind(&new.hukou_district)
+        .bind(new.created_at)
+        .bind(new.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unique("application number"))?;
+        let id = ApplicationId(row.get(0));
+        insert_audit(
+            &mut tx,
+            &NewAudit {
+                at: new.created_at,
+                actor: AuditActor::Applicant(new.applicant),
+                action: "application.create".into(),
+                application: Some(id),
+                detail: serde_json::json!({ "number": new.number, "kind": new.kind, "reason": new.reason }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn application_by_number(&self, number: &str) -> Result<Option<ApplicationRow>> {
+        let row = sqlx::query(&format!("{APPLICATION_COLUMNS} WHERE number = $1"))
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| application_from_row(&r)).transpose()
+    }
+
+    pub async fn application(&self, id: ApplicationId) -> Result<ApplicationRow> {
+        let row = sqlx::query(&format!("{APPLICATION_COLUMNS} WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        application_from_row(&row)
+    }
+
+    pub async fn applications_of(&self, applicant: ApplicantId) -> Result<Vec<ApplicationRow>> {
+        let rows = sqlx::query(&format!(
+            "{APPLICATION_COLUMNS} WHERE applicant_id = $1 ORDER BY created_at DESC"
+        ))
+        .bind(applicant.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(application_from_row).collect()
+    }
+
+    /// Applications in the given states, the earliest deadline first.
+    pub async fn queue(&self, filter: &QueueFilter) -> Result<Vec<ApplicationRow>> {
+        let states: Vec<String> = filter.states.clone();
+        // Portable: build "$1, $2, …" for the state list.
+        let mut sql = format!("{APPLICATION_COLUMNS} WHERE state IN (");
+        for i in 0..states.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 1));
+        }
+        sql.push(')');
+        let mut next = states.len() + 1;
+        if filter.kind.is_some() {
+            sql.push_str(&format!(" AND kind = ${next}"));
+            next += 1;
+        }
+        if filter.reason.is_some() {
+            sql.push_str(&format!(" AND reason = ${next}"));
+            next += 1;
+        }
+        if filter.district.is_some() {
+            sql.push_str(&format!(" AND hukou_district = ${next}"));
+            next += 1;
+        }
+        sql.push_str(&format!(
+            " ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id LIMIT ${next}"
+        ));
+        let mut q = sqlx::query(&sql);
+        for s in &states {
+            q = q.bind(s);
+        }
+        if let Some(k) = &filter.kind {
+            q = q.bind(k);
+        }
+        if let Some(r) = &filter.reason {
+            q = q.bind(r);
+        }
+        if let Some(d) = &filter.district {
+            q = q.bind(d);
+        }
+        let rows = q.bind(filter.limit as i64).fetch_all(&self.pool).await?;
+        rows.iter().map(application_from_row).collect()
+    }
+
+    /// The application's log, oldest first.
+    pub async fn actions(&self, id: ApplicationId) -> Result<Vec<ActionRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, officer_id, action FROM application_actions
+             WHERE application_id = $1 ORDER BY seq",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ActionRow {
+                seq: r.get(0),
+                at: r.get(1),
+                actor: r.get(2),
+                officer: r.get::<Option<i64>, _>(3).map(OfficerId),
+                action: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Saves the applicant's answers on a draft (version-guarded).
+    pub async fn update_form(
+        &self,
+        id: ApplicationId,
+        expected_version: i64,
+        form: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(form)
+        .bind(now)
+        .bind(id.0)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    /// Records one accepted action: the new state, the log row, the jobs it causes and the
+    /// audit rows, in one transaction, only if the application is still at the version the
+    /// decision was made on.
+    pub async fn commit_action(&self, c: &Commit) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let mut sql = String::from(
+            "UPDATE applications SET state = $1, version = $2, updated_at = $3, due_at = $4",
+        );
+        let mut next = 5;
+        if c.form.is_some() {
+            sql.push_str(&format!(", form = ${next}"));
+            next += 1;
+        }
+        if c.claimed_by.is_some() {
+            sql.push_str(&format!(", claimed_by = ${next}"));
+            next += 1;
+        }
+        sql.push_str(&format!(" WHERE id = ${next} AND version = ${}", next + 1));
+        let mut q = sqlx::query(&sql)
+            .bind(&c.new_state)
+            .bind(c.expected_version + 1)
+            .bind(c.at)
+            .bind(c.due_at);
+        if let Some(form) = &c.form {
+            q = q.bind(form);
+        }
+        if let Some(claimed) = c.claimed_by {
+            q = q.bind(claimed.map(|o| o.0));
+        }
+        let done = q
+            .bind(c.application.0)
+            .bind(c.expected_version)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "INSERT INTO application_actions (application_id, seq, at, actor, officer_id, action)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(c.application.0)
+        .bind(c.expected_version + 1)
+        .bind(c.at)
+        .bind(&c.actor)
+        .bind(c.officer.map(|o| o.0))
+        .bind(&c.action)
+        .execute(&mut *tx)
+        .await
+        .map_err(unique("action"))?;
+        for job in &c.jobs {
+            insert_job(&mut tx, job, c.at).await?;
+        }
+        for audit in &c.audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        if let Some(p) = &c.payment_paid {
+            let done = sqlx::query(
+                "UPDATE payments SET status = 'paid', transaction_id = $1, paid_at = $2
+                 WHERE merchant_order_no = $3 AND status = 'pending'",
+            )
+            .bind(&p.transaction_id)
+            .bind(p.paid_at)
+            .bind(&p.merchant_order_no)
+            .execute(&mut *tx)
+            .await
+            .map_err(unique("transaction id"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- uploads ---------------------------------------------------------------------------------
+
+    pub async fn put_upload(&self, u: &UploadRow) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO uploads (application_id, slot, blob_key, content_type, size, sha256,
+                                  uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (application_id, slot) DO UPDATE SET blob_key = excluded.blob_key,
+                 content_type = excluded.content_type, size = excluded.size,
+                 sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+        )
+        .bind(u.application.0)
+        .bind(&u.slot)
+        .bind(&u.blob_key)
+        .bind(&u.content_type)
+        .bind(u.size as i64)
+        .bind(&u.sha256)
+        .bind(u.uploaded_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn uploads(&self, id: ApplicationId) -> Result<Vec<UploadRow>> {
+        let rows = sqlx::query(
+            "SELECT application_id, slot, blob_key, content_type, size, sha256, uploaded_at
+             FROM uploads WHERE application_id = $1 ORDER BY slot",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| UploadRow {
+                application: ApplicationId(r.get(0)),
+                slot: r.get(1),
+                blob_key: r.get(2),
+                content_type: r.get(3),
+                size: r.get::<i64, _>(4) as u64,
+                sha256: r.get(5),
+                uploaded_at: r.get(6),
+            })
+            .collect())
+    }
+
+    // ----- payments ----------------------------------------------------------------------------------
+
+    pub async fn create_payment(&self, p: &NewPayment) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO payments (application_id, merchant_order_no, provider_order_id, pay_url,
+                                   amount_fen, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+        )
+        .bind(p.application.0)
+        .bind(&p.merchant_order_no)
+        .bind(&p.provider_order_id)
+        .bind(&p.pay_url)
+        .bind(p.amount_fen as i64)
+        .bind(p.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(unique("merchant order number"))?;
+        Ok(())
+    }
+
+    pub async fn payments_of(&self, id: ApplicationId) -> Result<Vec<PaymentRow>> {
+        let rows = sqlx::query(&format!(
+            "{PAYMENT_COLUMNS} WHERE application_id = $1 ORDER BY id"
+        ))
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(payment_from_row).collect())
+    }
+
+    pub async fn payment_by_merchant_no(&self, no: &str) -> Result<Option<PaymentRow>> {
+        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE merchant_order_no = $1"))
+            .bind(no)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| payment_from_row(&r)))
+    }
+
+    /// Pending payments created before `before` (for reconciliation of lost callbacks).
+    pub async fn pending_payments(&self, before: Timestamp) -> Result<Vec<PaymentRow>> {
+        let rows = sqlx::query(&format!(
+            "{PAYMENT_COLUMNS} WHERE status = 'pending' AND created_at < $1 ORDER BY id"
+        ))
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(payment_from_row).collect())
+    }
+
+    pub async fn close_payment(&self, no: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE payments SET status = 'closed' WHERE merchant_order_no = $1 AND status = 'pending'",
+        )
+        .bind(no)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- jobs --------------------------------------------------------------------------------------
+
+    /// Adds a job (ignored when a job with the same dedupe key exists).
+    pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_job(&mut tx, job, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Leases up to `limit` due jobs to `worker` until `lease_until`. A job whose lease ran out
+    /// (its worker died) is due again.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Job>> {
+        let rows = sqlx::query(
+            "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT id FROM jobs
+                 WHERE status = 'pending' AND run_at <= $3
+                   AND (lease_until IS NULL OR lease_until < $4)
+                 ORDER BY run_at, id LIMIT $5)
+             RETURNING id, kind, payload, attempts, max_attempts",
+        )
+        .bind(lease_until)
+        .bind(worker)
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Job {
+                id: JobId(r.get(0)),
+                kind: r.get(1),
+                payload: r.get(2),
+                attempts: r.get::<i64, _>(3) as u32,
+                max_attempts: r.get::<i64, _>(4) as u32,
+            })
+            .collect())
+    }
+
+    /// Marks a leased job done (only if `worker` still holds it).
+    pub async fn finish_job(&self, id: JobId, worker: &str, now: Timestamp) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL
+             WHERE id = $2 AND leased_by = $3 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id.0)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a leased job back: to run again at `retry_at`, or failed for good when `None`.
+    pub async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        match retry_at {
+            Some(at) => {
+                sqlx::query(
+                    "UPDATE jobs SET run_at = $1, lease_until = NULL, last_error = $2
+                     WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
+                )
+                .bind(at)
+                .bind(error)
+                .bind(id.0)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = $1,
+                                     finished_at = $2
+                     WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(id.0)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a leased job to run again at `run_at` without counting a failure (polling).
+    pub async fn reschedule_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        run_at: Timestamp,
+        payload: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET run_at = $1, lease_until = NULL, attempts = attempts - 1,
+                             payload = COALESCE($2, payload)
+             WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
+        )
+        .bind(run_at)
+        .bind(payload)
+        .bind(id.0)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn jobs(&self, kind: Option<&str>) -> Result<Vec<JobRow>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, payload, status, attempts, last_error, run_at FROM jobs
+             WHERE $1 IS NULL OR kind = $2 ORDER BY id",
+        )
+        .bind(kind)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| JobRow {
+                id: JobId(r.get(0)),
+                kind: r.get(1),
+                payload: r.get(2),
+                status: r.get(3),
+                attempts: r.get::<i64, _>(4) as u32,
+                last_error: r.get(5),
+                run_at: r.get(6),
+            })
+            .collect())
+    }
+
+    // ----- audit -------------------------------------------------------------------------------------
+
+    pub async fn audit(&self, entry: &NewAudit) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn audit_log(&self, application: Option<ApplicationId>) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_kind, actor_id, action, application_id, detail FROM audit_log
+             WHERE $1 IS NULL OR application_id = $2 ORDER BY id",
+        )
+        .bind(application.map(|a| a.0))
+        .bind(application.map(|a| a.0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditRow {
+                id: r.get(0),
+                at: r.get(1),
+                actor_kind: r.get(2),
+                actor_id: r.get(3),
+                action: r.get(4),
+                application: r.get::<Option<i64>, _>(5).map(ApplicationId),
+                detail: r.get(6),
+            })
+            .collect())
+    }
+
+    // ----- idempotency ---------------------------------------------------------------------------------
+
+    /// The stored answer for `(scope, key)`, if any.
+    pub async fn idempotent_answer(&self, scope: &str, key: &str) -> Result<Option<StoredAnswer>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredAnswer {
+            request_hash: r.get(0),
+            status: r.get::<i64, _>(1) as u16,
+            body: r.get(2),
+        }))
+    }
+
+    /// Stores the first answer for `(scope, key)`; a concurrent first answer wins and is
+    /// returned instead.
+    pub async fn store_answer(
+        &self,
+        scope: &str,
+        key: &str,
+        answer: &StoredAnswer,
+        now: Timestamp,
+    ) -> Result<StoredAnswer> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(&answer.request_hash)
+        .bind(i64::from(answer.status))
+        .bind(&answer.body)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(answer.clone());
+        }
+        self.idempotent_answer(scope, key)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+}
+
+async fn insert_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    job: &NewJob,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key,
+                           created_at)
+         VALUES ($1, $2, 'pending', $3, 0, $4, $5, $6)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&job.kind)
+    .bind(&job.payload)
+    .bind(job.run_at)
+    .bind(i64::from(job.max_attempts))
+    .bind(&job.dedupe_key)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    entry: &NewAudit,
+) -> Result<()> {
+    let (kind, id) = entry.actor.parts();
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_kind, actor_id, action, application_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry.at)
+    .bind(kind)
+    .bind(id)
+    .bind(&entry.action)
+    .bind(entry.application.map(|a| a.0))
+    .bind(entry.detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A stored answer to an idempotent request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAnswer {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+#[cfg(test)]
+mod tests;

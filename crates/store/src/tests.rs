@@ -1,0 +1,332 @@
+//! The store's own tests, on an in-memory database.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::*;
+
+fn t(h: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
+}
+
+async fn draft(store: &Store, number: &str) -> (ApplicantId, ApplicationId) {
+    let applicant = store
+        .applicant_for_phone("13800000001", t(1))
+        .await
+        .unwrap();
+    let id = store
+        .create_application(&NewApplication {
+            number: number.into(),
+            applicant,
+            kind: "passport".into(),
+            reason: "expiring_soon".into(),
+            state: "draft".into(),
+            form: "{}".into(),
+            hukou_district: "310101".into(),
+            created_at: t(1),
+        })
+        .await
+        .unwrap();
+    (applicant, id)
+}
+
+fn commit(id: ApplicationId, version: i64, state: &str) -> Commit {
+    Commit {
+        application: id,
+        expected_version: version,
+        at: t(2),
+        new_state: state.into(),
+        due_at: Some(t(20)),
+        actor: "applicant".into(),
+        officer: None,
+        action: "{}".into(),
+        form: None,
+        claimed_by: None,
+        jobs: vec![NewJob {
+            kind: "sms".into(),
+            payload: "{}".into(),
+            run_at: t(2),
+            max_attempts: 5,
+            dedupe_key: None,
+        }],
+        audit: vec![NewAudit {
+            at: t(2),
+            actor: AuditActor::System,
+            action: "test".into(),
+            application: Some(id),
+            detail: serde_json::json!({}),
+        }],
+        payment_paid: None,
+    }
+}
+
+#[tokio::test]
+async fn applicants_are_created_once_per_phone() {
+    let store = Store::open_memory().await.unwrap();
+    let a = store
+        .applicant_for_phone("13800000001", t(1))
+        .await
+        .unwrap();
+    let b = store
+        .applicant_for_phone("13800000001", t(2))
+        .await
+        .unwrap();
+    assert_eq!(a, b);
+    let c = store
+        .applicant_for_phone("13900000001", t(2))
+        .await
+        .unwrap();
+    assert_ne!(a, c);
+}
+
+#[tokio::test]
+async fn commit_writes_state_log_jobs_and_audit_together() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, id) = draft(&store, "A1").await;
+    store
+        .commit_action(&commit(id, 0, "submitted"))
+        .await
+        .unwrap();
+    let app = store.application(id).await.unwrap();
+    assert_eq!((app.state.as_str(), app.version), ("submitted", 1));
+    assert_eq!(store.actions(id).await.unwrap().len(), 1);
+    assert_eq!(store.jobs(Some("sms")).await.unwrap().len(), 1);
+    assert_eq!(store.audit_log(Some(id)).await.unwrap().len(), 2); // create + commit
+}
+
+#[tokio::test]
+async fn a_stale_version_is_a_conflict_and_writes_nothing() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, id) = draft(&store, "A1").await;
+    store
+        .commit_action(&commit(id, 0, "submitted"))
+        .await
+        .unwrap();
+    let err = store
+        .commit_action(&commit(id, 0, "withdrawn"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict));
+    let app = store.application(id).await.unwrap();
+    assert_eq!((app.state.as_str(), app.version), ("submitted", 1));
+    assert_eq!(store.actions(id).await.unwrap().len(), 1);
+    assert_eq!(store.jobs(None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_part_rolls_the_whole_commit_back() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, id) = draft(&store, "A1").await;
+    let mut c = commit(id, 0, "in_production");
+    // Paying an order that does not exist fails inside the transaction.
+    c.payment_paid = Some(PaymentPaid {
+        merchant_order_no: "nope".into(),
+        transaction_id: "T1".into(),
+        paid_at: t(2),
+    });
+    assert!(store.commit_action(&c).await.is_err());
+    let app = store.application(id).await.unwrap();
+    assert_eq!((app.state.as_str(), app.version), ("draft", 0));
+    assert!(store.actions(id).await.unwrap().is_empty());
+    assert!(store.jobs(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_log_and_audit_are_append_only() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, id) = draft(&store, "A1").await;
+    store
+        .commit_action(&commit(id, 0, "submitted"))
+        .await
+        .unwrap();
+    let err = sqlx::query("UPDATE application_actions SET actor = 'x'")
+        .execute(&store.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(
+        sqlx::query("DELETE FROM audit_log")
+            .execute(&store.pool)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn duplicate_application_numbers_are_reported() {
+    let store = Store::open_memory().await.unwrap();
+    draft(&store, "A1").await;
+    let applicant = store
+        .applicant_for_phone("13800000001", t(1))
+        .await
+        .unwrap();
+    let err = store
+        .create_application(&NewApplication {
+            number: "A1".into(),
+            applicant,
+            kind: "passport".into(),
+            reason: "damaged".into(),
+            state: "draft".into(),
+            form: "{}".into(),
+            hukou_district: "310101".into(),
+            created_at: t(1),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate("application number")));
+}
+
+#[tokio::test]
+async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out() {
+    let store = Store::open_memory().await.unwrap();
+    let job = NewJob {
+        kind: "k".into(),
+        payload: "{}".into(),
+        run_at: t(1),
+        max_attempts: 3,
+        dedupe_key: Some("once".into()),
+    };
+    store.enqueue(&job, t(1)).await.unwrap();
+    store.enqueue(&job, t(1)).await.unwrap(); // deduplicated
+    let a = store
+        .claim_jobs("w1", t(2), t(2) + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].attempts, 1);
+    let b = store
+        .claim_jobs("w2", t(2), t(2) + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(b.is_empty(), "leased jobs are not handed out twice");
+    // w1 dies; after the lease w2 gets it, and w1 can no longer finish it.
+    let later = t(2) + Duration::minutes(2);
+    let c = store
+        .claim_jobs("w2", later, later + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].attempts, 2);
+    assert!(!store.finish_job(a[0].id, "w1", later).await.unwrap());
+    assert!(store.finish_job(c[0].id, "w2", later).await.unwrap());
+    assert_eq!(store.jobs(None).await.unwrap()[0].status, "done");
+}
+
+#[tokio::test]
+async fn failed_jobs_retry_then_fail_for_good() {
+    let store = Store::open_memory().await.unwrap();
+    let job = NewJob {
+        kind: "k".into(),
+        payload: "{}".into(),
+        run_at: t(1),
+        max_attempts: 2,
+        dedupe_key: None,
+    };
+    store.enqueue(&job, t(1)).await.unwrap();
+    let j = store
+        .claim_jobs("w", t(2), t(3), 1)
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .fail_job(j.id, "w", "boom", Some(t(4)), t(2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_jobs("w", t(3), t(5), 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let j = store
+        .claim_jobs("w", t(4), t(5), 1)
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .fail_job(j.id, "w", "boom again", None, t(4))
+        .await
+        .unwrap();
+    let row = &store.jobs(None).await.unwrap()[0];
+    assert_eq!(
+        (row.status.as_str(), row.last_error.as_deref()),
+        ("failed", Some("boom again"))
+    );
+}
+
+#[tokio::test]
+async fn rate_events_count_within_the_window() {
+    let store = Store::open_memory().await.unwrap();
+    assert_eq!(store.count_event("k", t(1), t(0)).await.unwrap(), 1);
+    assert_eq!(store.count_event("k", t(2), t(0)).await.unwrap(), 2);
+    assert_eq!(store.count_event("k", t(5), t(3)).await.unwrap(), 1);
+    assert_eq!(store.count_event("other", t(5), t(0)).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn idempotent_answers_keep_the_first() {
+    let store = Store::open_memory().await.unwrap();
+    let first = StoredAnswer {
+        request_hash: "h".into(),
+        status: 201,
+        body: "{\"a\":1}".into(),
+    };
+    let second = StoredAnswer {
+        body: "{\"a\":2}".into(),
+        ..first.clone()
+    };
+    assert_eq!(
+        store.store_answer("s", "k", &first, t(1)).await.unwrap(),
+        first
+    );
+    assert_eq!(
+        store.store_answer("s", "k", &second, t(1)).await.unwrap(),
+        first
+    );
+}
+
+#[tokio::test]
+async fn queue_sorts_by_deadline_and_filters() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, a) = draft(&store, "A1").await;
+    let (_, b) = draft(&store, "A2").await;
+    let mut ca = commit(a, 0, "submitted");
+    ca.due_at = Some(t(10));
+    let mut cb = commit(b, 0, "submitted");
+    cb.due_at = Some(t(5));
+    store.commit_action(&ca).await.unwrap();
+    store.commit_action(&cb).await.unwrap();
+    let q = store
+        .queue(&QueueFilter {
+            states: vec!["submitted".into()],
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        q.iter().map(|r| r.number.as_str()).collect::<Vec<_>>(),
+        ["A2", "A1"]
+    );
+    let q = store
+        .queue(&QueueFilter {
+            states: vec!["submitted".into()],
+            kind: Some("hk_macao_permit".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(q.is_empty());
+}
+
+#[tokio::test]
+async fn wal_mode_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let row = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(row.get::<String, _>(0), "wal");
+}
