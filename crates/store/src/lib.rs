@@ -951,33 +951,60 @@ impl Store {
         }))
     }
 
-    /// Stores the first answer for `(scope, key)`; a concurrent first answer wins and is
-    /// returned instead.
-    pub async fn store_answer(
+    /// Reserves `(scope, key)` for a request about to run. `None`: reserved, run it and then
+    /// [`Store::complete_key`] (or [`Store::release_key`] on failure). `Some(answer)`: the key
+    /// is known — `status` 0 means the first request is still running.
+    pub async fn reserve_key(
         &self,
         scope: &str,
         key: &str,
-        answer: &StoredAnswer,
+        request_hash: &str,
         now: Timestamp,
-    ) -> Result<StoredAnswer> {
+    ) -> Result<Option<StoredAnswer>> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING",
+             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, key) DO NOTHING",
         )
         .bind(scope)
         .bind(key)
-        .bind(&answer.request_hash)
-        .bind(i64::from(answer.status))
-        .bind(&answer.body)
+        .bind(request_hash)
         .bind(now)
         .execute(&self.pool)
         .await?;
         if inserted.rows_affected() == 1 {
-            return Ok(answer.clone());
+            return Ok(None);
         }
-        self.idempotent_answer(scope, key)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.idempotent_answer(scope, key).await
+    }
+
+    /// Records the answer of a reserved request.
+    pub async fn complete_key(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(scope)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a reservation whose request failed, so that a retry runs it again.
+    pub async fn release_key(&self, scope: &str, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0")
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

@@ -264,24 +264,39 @@ async fn rate_events_count_within_the_window() {
 }
 
 #[tokio::test]
-async fn idempotent_answers_keep_the_first() {
+async fn idempotency_keys_are_reserved_once() {
     let store = Store::open_memory().await.unwrap();
-    let first = StoredAnswer {
-        request_hash: "h".into(),
-        status: 201,
-        body: "{\"a\":1}".into(),
-    };
-    let second = StoredAnswer {
-        body: "{\"a\":2}".into(),
-        ..first.clone()
-    };
+    assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
+    let running = store
+        .reserve_key("s", "k", "h", t(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(running.status, 0, "the first request is still running");
+    store.complete_key("s", "k", 201, "{}").await.unwrap();
+    let done = store
+        .reserve_key("s", "k", "h", t(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((done.status, done.body.as_str()), (201, "{}"));
+    // A failed request's reservation is released; a completed one is not.
     assert_eq!(
-        store.store_answer("s", "k", &first, t(1)).await.unwrap(),
-        first
+        store.reserve_key("s", "other", "h", t(1)).await.unwrap(),
+        None
     );
+    store.release_key("s", "other").await.unwrap();
     assert_eq!(
-        store.store_answer("s", "k", &second, t(1)).await.unwrap(),
-        first
+        store.reserve_key("s", "other", "h", t(1)).await.unwrap(),
+        None
+    );
+    store.release_key("s", "k").await.unwrap();
+    assert!(
+        store
+            .reserve_key("s", "k", "h", t(1))
+            .await
+            .unwrap()
+            .is_some()
     );
 }
 
