@@ -1,6 +1,221 @@
-//! The wangban HTTP service (axum): the JSON API under `/api/v1` with its OpenAPI document, the
-//! server-rendered pages for applicants and officers, and the background workers.
+//! The wangban HTTP service (axum): the JSON API under `/api/v1` with its OpenAPI document,
+//! the simulators' pages, the demo start page, and the background workers.
 //!
-//! Owned here: routes, request parsing, the one mapping from domain errors to HTTP responses,
-//! sessions, and the scheduling of jobs. Decisions stay in `wangban-core`; storage in
-//! `wangban-store`; external systems in `wangban-gateways`.
+//! Owned here: routes (one module per resource under [`api`]), request parsing, sessions
+//! ([`auth`]), the one mapping from errors to HTTP answers ([`error`]), applying actions with
+//! their consequences ([`service`]), and the scheduling of background work ([`workers`]).
+//! Decisions stay in `wangban-core`; storage in `wangban-store`; external systems in
+//! `wangban-gateways`.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod form;
+mod html;
+pub mod openapi;
+mod pages;
+pub mod password;
+pub mod service;
+pub mod settings;
+mod sim;
+pub mod totp;
+pub mod workers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use wangban_core::document::DocumentNumberRules;
+use wangban_gateways::{Clock, Simulators};
+use wangban_store::Store;
+use wangban_store::blobs::LocalBlobs;
+
+pub use app::{AppState, router};
+pub use settings::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("configuration: {0}")]
+    Settings(#[from] settings::SettingsError),
+    #[error("data folder {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Store(#[from] wangban_store::StoreError),
+    #[error("simulators: {0}")]
+    Simulators(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Builds the application's state from settings: opens (and migrates) the database in the data
+/// folder, the blob store, the simulators; seeds demo officers when asked.
+pub async fn build_state(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, ServeError> {
+    let data = settings.data.clone();
+    std::fs::create_dir_all(&data).map_err(|source| ServeError::DataDir {
+        path: data.clone(),
+        source,
+    })?;
+    let calendar = settings.load_calendar()?;
+    let number_rules = DocumentNumberRules::new(&settings.document_numbers)
+        .map_err(settings::SettingsError::from)?;
+    let store = Store::open_sqlite(&data.join("wangban.db")).await?;
+    let blobs = LocalBlobs::new(data.join("uploads"));
+    let mut sim_settings = settings.simulators.clone();
+    if sim_settings.payment.pay_url_base.starts_with('/') {
+        // The hosted payment page is served by this server.
+        sim_settings.payment.pay_url_base = format!(
+            "{}{}",
+            settings.public_url(),
+            sim_settings.payment.pay_url_base
+        );
+    }
+    let sims = Simulators::start(&sim_settings, clock.clone(), Some(data.join("sim")))
+        .map_err(|e| ServeError::Simulators(e.to_string()))?;
+    let gateways = sims.gateways();
+    if settings.demo {
+        demo::seed_officers(&store, clock.now()).await?;
+    }
+    Ok(AppState::new(app::Inner {
+        settings,
+        store,
+        blobs,
+        gateways,
+        sims,
+        clock,
+        calendar,
+        number_rules,
+    }))
+}
+
+/// A running server: its address, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    workers: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets in-flight ones finish, stops the workers at a safe
+    /// point, and closes the database.
+    pub async fn stop(self) -> Result<(), ServeError> {
+        let _ = self.shutdown.send(true);
+        self.server
+            .await
+            .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+        if let Some(w) = self.workers {
+            let _ = w.await;
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (it does not, unless shut down elsewhere).
+    pub async fn wait(self) -> Result<(), ServeError> {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|v| *v).await;
+        self.stop().await
+    }
+
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Binds `listener` and serves `state` until [`Running::stop`].
+pub async fn start(state: AppState, listener: TcpListener) -> Result<Running, ServeError> {
+    let addr = listener.local_addr()?;
+    let (shutdown, rx) = watch::channel(false);
+    let workers = state
+        .settings
+        .workers
+        .enabled
+        .then(|| tokio::spawn(workers::run(state.clone(), rx.clone())));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let mut server_rx = rx;
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_rx.wait_for(|v| *v).await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        server,
+        workers,
+    })
+}
+
+/// `wangban serve`: runs until Ctrl-C or SIGTERM, then shuts down gracefully.
+pub async fn serve(settings: Settings) -> Result<(), ServeError> {
+    let listen = settings.listen;
+    let clock: Arc<dyn Clock> = Arc::new(wangban_gateways::SystemClock);
+    let state = build_state(settings, clock).await?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: listen,
+            source,
+        })?;
+    let running = start(state.clone(), listener).await?;
+    print_banner(&state, running.addr);
+    let stop = running.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop.send(true);
+    });
+    running.wait().await
+}
+
+fn print_banner(state: &AppState, addr: SocketAddr) {
+    let url = state.settings.public_url();
+    println!("wangban is listening on http://{addr}");
+    println!("  data folder:   {}", state.settings.data.display());
+    println!("  start page:    {url}/   (demo citizens and officers)");
+    println!("  API document:  {url}/api/v1/openapi.json");
+    println!("  SMS simulator: {url}/sim/sms");
+    println!("Stop with Ctrl-C.");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Kept for the binary's demo command and tests: the simulators of a state.
+pub fn simulators(state: &AppState) -> &Simulators {
+    &state.sims
+}

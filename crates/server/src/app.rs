@@ -1,0 +1,130 @@
+//! The application: its shared state, its routes, and `serve` with graceful shutdown.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post, put};
+use tower_http::set_header::SetResponseHeaderLayer;
+use wangban_core::calendar::WorkingCalendar;
+use wangban_core::document::DocumentNumberRules;
+use wangban_gateways::{Clock, Gateways, Simulators};
+use wangban_store::Store;
+use wangban_store::blobs::LocalBlobs;
+
+use crate::settings::Settings;
+use crate::{api, pages, sim};
+
+/// What every handler and worker shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub store: Store,
+    pub blobs: LocalBlobs,
+    pub gateways: Gateways,
+    /// The simulators behind the gateways, for their own pages (`/sim/…`).
+    pub sims: Simulators,
+    pub clock: Arc<dyn Clock>,
+    pub calendar: WorkingCalendar,
+    pub number_rules: DocumentNumberRules,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> AppState {
+        AppState(Arc::new(inner))
+    }
+
+    pub fn now(&self) -> wangban_core::time::Timestamp {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        wangban_core::time::civil_date(self.now())
+    }
+}
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = state.settings.uploads.max_bytes + 64 * 1024;
+    let api = Router::new()
+        .route("/openapi.json", get(crate::openapi::document))
+        .route("/auth/otp", post(api::auth::request_code))
+        .route("/auth/login", post(api::auth::login))
+        .route("/auth/logout", post(api::auth::logout))
+        .route("/me", get(api::auth::me))
+        .route("/identity/verify", post(api::identity::verify))
+        .route("/eligibility", get(api::eligibility::check))
+        .route(
+            "/applications",
+            post(api::applications::create).get(api::applications::list),
+        )
+        .route(
+            "/applications/{number}",
+            get(api::applications::get).patch(api::applications::update),
+        )
+        .route(
+            "/applications/{number}/files/{slot}",
+            put(api::uploads::upload).get(api::uploads::download),
+        )
+        .route(
+            "/applications/{number}/submit",
+            post(api::applications::submit),
+        )
+        .route(
+            "/applications/{number}/correction",
+            post(api::applications::correct),
+        )
+        .route(
+            "/applications/{number}/withdraw",
+            post(api::applications::withdraw),
+        )
+        .route("/applications/{number}/payment", post(api::payments::start))
+        .route(
+            "/applications/{number}/timeline",
+            get(api::applications::timeline),
+        )
+        .route("/payments/notify", post(api::payments::notify))
+        .route("/officer/login", post(api::officer::login))
+        .route("/officer/login/totp", post(api::officer::login_totp))
+        .route("/officer/queue", get(api::officer::queue))
+        .route("/officer/applications/{number}", get(api::officer::detail))
+        .route(
+            "/officer/applications/{number}/{action}",
+            post(api::officer::act),
+        )
+        .route("/sim/sms", get(api::sim::sms_outbox))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/", get(pages::start))
+        .route("/health", get(api::health::health))
+        .route("/ready", get(api::health::ready))
+        .merge(sim::routes())
+        .fallback(api::health::not_found)
+        .layer(axum::middleware::from_fn(crate::error::localize))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}

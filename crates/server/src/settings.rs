@@ -1,0 +1,244 @@
+//! Every setting of the service, with defaults that run: `wangban serve` with no configuration
+//! listens on 127.0.0.1:8080, keeps its data in `./wangban-data/`, turns the simulators on and
+//! loads the demo data. The binary reads these from a TOML file and `WANGBAN_*` variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use wangban_core::calendar::{CalendarError, WorkingCalendar, YearsWithoutData};
+use wangban_core::document::DocumentNumberPatterns;
+use wangban_core::eligibility::EligibilitySettings;
+use wangban_core::fees::FeeSchedule;
+use wangban_gateways::SimulatorSettings;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`--listen`, `WANGBAN_LISTEN`).
+    pub listen: SocketAddr,
+    /// Folder for the database, uploaded files and simulator state (`--data`, `WANGBAN_DATA`).
+    pub data: PathBuf,
+    /// The address people and callbacks reach the service at; default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Load the demo citizens' officers and print where to look, on first start.
+    pub demo: bool,
+    pub eligibility: EligibilitySettings,
+    pub fees: FeeSchedule,
+    pub document_numbers: DocumentNumberPatterns,
+    pub calendar: CalendarSettings,
+    pub sessions: SessionSettings,
+    pub otp: OtpSettings,
+    pub proofing: ProofingSettings,
+    pub uploads: UploadSettings,
+    pub workers: WorkerSettings,
+    pub simulators: SimulatorSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("wangban-data"),
+            public_url: None,
+            demo: true,
+            eligibility: EligibilitySettings::default(),
+            fees: FeeSchedule::default(),
+            document_numbers: DocumentNumberPatterns::default(),
+            calendar: CalendarSettings::default(),
+            sessions: SessionSettings::default(),
+            otp: OtpSettings::default(),
+            proofing: ProofingSettings::default(),
+            uploads: UploadSettings::default(),
+            workers: WorkerSettings::default(),
+            simulators: SimulatorSettings::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarSettings {
+    /// A folder of `YYYY.toml` files that add years to (or replace years of) the built-in
+    /// statutory calendar: how operators load next year's notice without a new release.
+    pub dir: Option<PathBuf>,
+    /// What to do with a date in a year without data.
+    pub years_without_data: YearsWithoutData,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    pub applicant_idle_minutes: i64,
+    pub applicant_absolute_hours: i64,
+    pub officer_idle_minutes: i64,
+    pub officer_absolute_hours: i64,
+    /// Minutes an officer has to enter the TOTP code after the password.
+    pub totp_pending_minutes: i64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            applicant_idle_minutes: 30,
+            applicant_absolute_hours: 12,
+            officer_idle_minutes: 15,
+            officer_absolute_hours: 10,
+            totp_pending_minutes: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OtpSettings {
+    pub ttl_seconds: i64,
+    pub max_attempts: u32,
+    /// Code requests allowed per number per hour.
+    pub per_number_per_hour: u32,
+    /// Code requests allowed per client address per hour.
+    pub per_address_per_hour: u32,
+}
+
+impl Default for OtpSettings {
+    fn default() -> Self {
+        OtpSettings {
+            ttl_seconds: 300,
+            max_attempts: 5,
+            per_number_per_hour: 5,
+            per_address_per_hour: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProofingSettings {
+    /// Failed real-person authentications before a lock.
+    pub max_failures: u32,
+    pub lock_minutes: i64,
+}
+
+impl Default for ProofingSettings {
+    fn default() -> Self {
+        ProofingSettings {
+            max_failures: 3,
+            lock_minutes: 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    /// Largest accepted file, in bytes (phone photos are large; they are normalised later).
+    pub max_bytes: usize,
+    /// Largest live capture for real-person authentication.
+    pub max_capture_bytes: usize,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        UploadSettings {
+            max_bytes: 10 * 1024 * 1024,
+            max_capture_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run background workers in this process.
+    pub enabled: bool,
+    /// How often idle workers look for due jobs, in milliseconds.
+    pub poll_ms: u64,
+    /// How often the deadline sweeper runs, in seconds.
+    pub sweep_seconds: u64,
+    /// Lease on a job while a worker runs it, in seconds.
+    pub lease_seconds: i64,
+    /// Hours before a 7-day deadline when the reminder goes out.
+    pub reminder_hours_before: i64,
+    /// Minutes after which a payment without a callback is asked about (reconciliation).
+    pub reconcile_after_minutes: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            enabled: true,
+            poll_ms: 250,
+            sweep_seconds: 60,
+            lease_seconds: 60,
+            reminder_hours_before: 24,
+            reconcile_after_minutes: 10,
+        }
+    }
+}
+
+/// Problems with the settings found at start.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{0}")]
+    Calendar(#[from] CalendarError),
+    #[error("calendar folder {path}: {source}")]
+    CalendarDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    DocumentNumbers(#[from] wangban_core::document::BadPattern),
+}
+
+impl Settings {
+    /// Every setting with its default, as the TOML a configuration file would hold, followed
+    /// by how to set each one from the environment. (`wangban serve --help` prints it.)
+    pub fn help() -> String {
+        let defaults = toml::to_string(&Settings::default())
+            .unwrap_or_else(|e| format!("# (cannot show the defaults: {e})"));
+        format!(
+            "SETTINGS (defaults shown; optional settings without a default: public_url, \
+             calendar.dir)\n\nSet them in the file given by --config / WANGBAN_CONFIG, or as \
+             environment variables WANGBAN_<KEY>, with __ between a section and its key: \
+             WANGBAN_LISTEN=0.0.0.0:8080, WANGBAN_DATA=/var/lib/wangban, \
+             WANGBAN_FEES__PASSPORT=12000, WANGBAN_SIMULATORS__PAYMENT__OUT_OF_ORDER=true.\n\n\
+             {defaults}"
+        )
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The built-in calendar plus the years in `[calendar] dir`, under the configured policy.
+    pub fn load_calendar(&self) -> Result<WorkingCalendar, SettingsError> {
+        let mut cal = WorkingCalendar::builtin();
+        if let Some(dir) = &self.calendar.dir {
+            let texts = read_calendar_dir(dir)?;
+            cal = cal.with_year_sources(texts.iter().map(String::as_str))?;
+        }
+        Ok(cal.with_policy(self.calendar.years_without_data))
+    }
+}
+
+/// Every `*.toml` file in `dir`, in name order.
+fn read_calendar_dir(dir: &Path) -> Result<Vec<String>, SettingsError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| SettingsError::CalendarDir { path, source }
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map_err(io(p)))
+        .collect()
+}
