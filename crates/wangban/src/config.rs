@@ -9,34 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use wangban_core::calendar::YearsWithoutData;
-use wangban_core::document::DocumentNumberPatterns;
-use wangban_core::eligibility::EligibilitySettings;
-use wangban_core::fees::FeeSchedule;
-
 /// Environment variables that are command-line options, not configuration keys.
-const NOT_CONFIG: &[&str] = &["WANGBAN_CONFIG", "WANGBAN_LANG"];
+const NOT_CONFIG: &[&str] = &["WANGBAN_CONFIG", "WANGBAN_LANG", "WANGBAN_LOG"];
 const PREFIX: &str = "WANGBAN_";
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Config {
-    pub eligibility: EligibilitySettings,
-    pub fees: FeeSchedule,
-    pub document_numbers: DocumentNumberPatterns,
-    pub calendar: CalendarConfig,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CalendarConfig {
-    /// A folder of `YYYY.toml` files that add years to (or replace years of) the built-in
-    /// statutory calendar: how operators load next year's notice without a new release.
-    pub dir: Option<PathBuf>,
-    /// What to do with a date in a year without data.
-    pub years_without_data: YearsWithoutData,
-}
+/// The whole configuration: the server's settings (which include the domain's).
+pub type Config = wangban_server::Settings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -127,6 +105,7 @@ fn set(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wangban_core::calendar::YearsWithoutData;
     use wangban_core::document::DocumentKind;
     use wangban_core::money::Fen;
 

@@ -32,6 +32,26 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the service: the JSON API, the simulators' pages and the background workers.
+    /// With no configuration it listens on 127.0.0.1:8080, keeps its data in ./wangban-data/
+    /// (SQLite in WAL mode, uploaded files beside it), turns the simulators on and loads the
+    /// demo data on first start.
+    #[command(after_long_help = wangban_server::Settings::help())]
+    Serve {
+        /// Address to listen on [env: WANGBAN_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// Folder for the database, uploads and simulator state [env: WANGBAN_DATA]
+        /// [default: wangban-data]
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Creates or upgrades the database in the data folder, then exits.
+    Migrate {
+        /// Folder for the database [env: WANGBAN_DATA] [default: wangban-data]
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// The statutory working-day calendar (public holidays and adjusted working days).
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -113,6 +133,23 @@ fn main() -> ExitCode {
         }
     };
     let (answer, json) = match cli.command {
+        Command::Serve { listen, data } => {
+            let mut settings = config;
+            if let Some(l) = listen {
+                settings.listen = l;
+            }
+            if let Some(d) = data {
+                settings.data = d;
+            }
+            return run_server(settings);
+        }
+        Command::Migrate { data } => {
+            let mut settings = config;
+            if let Some(d) = data {
+                settings.data = d;
+            }
+            return migrate(settings);
+        }
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)
@@ -144,6 +181,53 @@ fn main() -> ExitCode {
     ExitCode::from(answer.status)
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WANGBAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+fn run_server(settings: wangban_server::Settings) -> ExitCode {
+    init_logging();
+    match runtime().block_on(wangban_server::serve(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wangban: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn migrate(settings: wangban_server::Settings) -> ExitCode {
+    let result = runtime().block_on(async {
+        std::fs::create_dir_all(&settings.data)?;
+        let path = settings.data.join("wangban.db");
+        wangban_store::Store::open_sqlite(&path)
+            .await
+            .map_err(std::io::Error::other)?
+            .close()
+            .await;
+        Ok::<_, std::io::Error>(path)
+    });
+    match result {
+        Ok(path) => {
+            println!("{}: migrated", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wangban: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// An error the command could not answer past (exit status 2).
 fn error_answer(e: &dyn Localize, locale: Locale) -> Answer {
     let reason = e.localize(locale);
@@ -160,32 +244,10 @@ fn error_answer(e: &dyn Localize, locale: Locale) -> Answer {
 
 /// The built-in calendar, plus the years in `[calendar] dir`, under the configured policy.
 fn calendar(config: &config::Config) -> Result<WorkingCalendar, CliError> {
-    let mut cal = WorkingCalendar::builtin();
-    if let Some(dir) = &config.calendar.dir {
-        let texts = read_calendar_dir(dir)?;
-        cal = cal
-            .with_year_sources(texts.iter().map(String::as_str))
-            .map_err(CliError::Calendar)?;
-    }
-    Ok(cal.with_policy(config.calendar.years_without_data))
-}
-
-/// Every `*.toml` file in `dir`, in name order.
-fn read_calendar_dir(dir: &std::path::Path) -> Result<Vec<String>, CliError> {
-    let io = |e: std::io::Error| CliError::CalendarDir(format!("{}: {e}", dir.display()));
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .map_err(|e| CliError::CalendarDir(format!("{}: {e}", p.display())))
-        })
-        .collect()
+    config.load_calendar().map_err(|e| match e {
+        wangban_server::settings::SettingsError::Calendar(c) => CliError::Calendar(c),
+        other => CliError::CalendarDir(other.to_string()),
+    })
 }
 
 /// Why an admin command could not answer.
