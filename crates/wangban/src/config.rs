@@ -155,6 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_configuration_example_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme
+            .find("## Configuration")
+            .expect("a Configuration section")..];
+        let start = section.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+        let end = start + section[start..].find("```").expect("the example ends");
+        let dir = std::env::temp_dir().join(format!("wangban-readme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("example.toml");
+        std::fs::write(&file, &section[start..end]).unwrap();
+        let c = load(Some(&file), env(&[])).unwrap_or_else(|e| panic!("README example: {e}"));
+        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(c.fees.fee(DocumentKind::Passport), Fen::new(12000));
+        assert!(c.simulators.payment.out_of_order);
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         let e = load(None, env(&[("WANGBAN_FEES__PASPORT", "1")])).unwrap_err();
         assert!(e.to_string().contains("pasport"), "{e}");

@@ -150,8 +150,17 @@ fn demo_documents_have_their_normal_validity() {
 }
 
 #[test]
-fn the_readme_lists_every_demo_citizen() {
-    let readme = include_str!("../../README.md");
+fn the_readmes_list_every_demo_citizen() {
+    // This crate's README and the project's README both carry the table.
+    for readme in [
+        include_str!("../../README.md"),
+        include_str!("../../../../README.md"),
+    ] {
+        readme_lists_every_demo_citizen(readme);
+    }
+}
+
+fn readme_lists_every_demo_citizen(readme: &str) {
     for c in demo_citizens() {
         let row = readme
             .lines()

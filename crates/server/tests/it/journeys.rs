@@ -45,6 +45,36 @@ async fn journey(key: &str, delivery: Value) {
     let app = TestApp::start().await;
     let c = demo_citizen(key).unwrap();
     let (token, number) = app.submitted(key, delivery.clone()).await;
+    let old = app
+        .state()
+        .gateways
+        .registry
+        .person(&c.id_number)
+        .await
+        .unwrap()
+        .unwrap()
+        .record
+        .current_document(c.request.kind)
+        .unwrap()
+        .number
+        .clone();
+    if c.request.reason == wangban_core::document::Reason::LostOrStolen {
+        // A lost or stolen document is reported to the registry at submission.
+        app.eventually("the old document reported lost", || async {
+            let p = app
+                .state()
+                .gateways
+                .registry
+                .person(&c.id_number)
+                .await
+                .unwrap()
+                .unwrap();
+            p.record.documents.iter().any(|d| {
+                d.number == old && d.status == wangban_core::registry::DocumentStatus::ReportedLost
+            })
+        })
+        .await;
+    }
     let reviewer = app.officer_login("reviewer").await;
     approve(&app, &reviewer, &number).await;
     app.eventually("the approval SMS", || async {

@@ -317,3 +317,74 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_covers_the_api() {
         assert!(v["paths"].get(path).is_some(), "{path} missing");
     }
 }
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_timeout() {
+    let app = TestApp::start_with(|s| {
+        s.sessions.applicant_idle_minutes = 30;
+        s.sessions.applicant_absolute_hours = 12;
+    })
+    .await;
+    let token = app.otp_login("13800000001").await;
+    app.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(app.get(Some(&token), "/api/v1/me").await.0, StatusCode::OK);
+    // Activity moved the idle deadline on: 20 more minutes are fine.
+    app.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(app.get(Some(&token), "/api/v1/me").await.0, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(31));
+    let (status, body) = app.get(Some(&token), "/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "api-session-expired");
+}
+
+#[tokio::test]
+async fn officers_need_both_factors() {
+    let app = TestApp::start().await;
+    let (status, body) = app
+        .post(
+            None,
+            "/api/v1/officer/login",
+            json!({ "username": "reviewer", "password": "wrong" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "api-officer-login-failed");
+    let (status, unknown) = app
+        .post(
+            None,
+            "/api/v1/officer/login",
+            json!({ "username": "nobody", "password": "wrong" }),
+        )
+        .await;
+    assert_eq!(
+        (status, &unknown["error"]["code"]),
+        (StatusCode::UNAUTHORIZED, &body["error"]["code"])
+    );
+    let (_, pending) = app
+        .post(
+            None,
+            "/api/v1/officer/login",
+            json!({ "username": "reviewer", "password": wangban_server::demo::DEMO_PASSWORD }),
+        )
+        .await;
+    let pending = pending["token"].as_str().unwrap().to_owned();
+    // The password alone opens nothing.
+    assert_eq!(
+        app.get(Some(&pending), "/api/v1/officer/queue").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = app
+        .post(
+            Some(&pending),
+            "/api/v1/officer/login/totp",
+            json!({ "code": "000000" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "api-totp-invalid");
+    let token = app.officer_login("reviewer").await;
+    assert_eq!(
+        app.get(Some(&token), "/api/v1/officer/queue").await.0,
+        StatusCode::OK
+    );
+}

@@ -1,0 +1,97 @@
+//! `wangban serve` as a newcomer runs it: zero configuration, a fresh data folder, the demo
+//! start page, and a graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn start(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangban"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env_remove("WANGBAN_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wangban starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a banner").expect("utf-8");
+    let addr = first
+        .strip_prefix("wangban is listening on ")
+        .unwrap_or_else(|| panic!("unexpected banner: {first}"))
+        .to_owned();
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+fn stop(mut child: std::process::Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap()
+}
+
+#[tokio::test]
+async fn serve_starts_on_a_fresh_folder_lists_the_demo_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (child, addr) = start(&data);
+    let http = reqwest::Client::new();
+    let ready = http.get(format!("{addr}/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let page = http
+        .get(format!("{addr}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for phone in ["13800000001", "13800000024"] {
+        assert!(
+            page.contains(phone),
+            "the start page lists demo citizen {phone}"
+        );
+    }
+    let spec = http
+        .get(format!("{addr}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spec.status(), 200);
+    // Something to keep across a restart.
+    let sent = http
+        .post(format!("{addr}/api/v1/auth/otp"))
+        .json(&serde_json::json!({ "phone": "13800000001" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let status = stop(child);
+    assert!(status.success(), "graceful stop: {status:?}");
+    assert!(data.join("wangban.db").exists());
+
+    // A second start on the same folder: migrations are idempotent, and the login code is sent
+    // once — before the stop, or by the job runner resuming after the restart.
+    let (child, addr) = start(&data);
+    let mut outbox = serde_json::Value::Null;
+    for _ in 0..100 {
+        outbox = http
+            .get(format!("{addr}/api/v1/sim/sms?phone=13800000001"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if outbox.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(outbox.as_array().map(Vec::len), Some(1), "{outbox}");
+    assert!(stop(child).success());
+}
