@@ -3,7 +3,6 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
@@ -71,36 +70,27 @@ async fn pay_page(
     Ok(Html(page(&t("page-sim-pay-title", locale), &body, locale)))
 }
 
-async fn pay(
-    State(state): State<AppState>,
-    ApiPath(order): ApiPath<String>,
-) -> Result<Response, ApiError> {
-    let o = state
-        .sims
-        .payment
-        .order(&order)
-        .ok_or_else(ApiError::not_found)?;
-    state
-        .sims
-        .payment
-        .pay(&order)
-        .map_err(|_| ApiError::key(StatusCode::CONFLICT, "api-conflict"))?;
-    Ok(Redirect::to(&o.return_url).into_response())
+async fn pay(state: State<AppState>, order: ApiPath<String>) -> Result<Response, ApiError> {
+    settle(state, order, |sim, id| sim.pay(id).is_ok())
 }
 
-async fn cancel(
+async fn cancel(state: State<AppState>, order: ApiPath<String>) -> Result<Response, ApiError> {
+    settle(state, order, |sim, id| sim.cancel(id).is_ok())
+}
+
+/// Pays or cancels an order on the simulated checkout page, then returns to the service.
+fn settle(
     State(state): State<AppState>,
     ApiPath(order): ApiPath<String>,
+    op: impl FnOnce(&wangban_gateways::PaymentSimulator, &str) -> bool,
 ) -> Result<Response, ApiError> {
     let o = state
         .sims
         .payment
         .order(&order)
         .ok_or_else(ApiError::not_found)?;
-    state
-        .sims
-        .payment
-        .cancel(&order)
-        .map_err(|_| ApiError::key(StatusCode::CONFLICT, "api-conflict"))?;
+    if !op(&state.sims.payment, &order) {
+        return Err(ApiError::conflict());
+    }
     Ok(Redirect::to(&o.return_url).into_response())
 }

@@ -237,6 +237,29 @@ pub async fn update(
     ))
 }
 
+/// Takes an applicant's step on their application and answers with the application as it now
+/// stands.
+async fn applicant_step(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    loaded: &Loaded,
+    event: Event,
+    effects: Effects,
+    locale: Locale,
+) -> Result<ApplicationView, ApiError> {
+    let action = Action::new(state.now(), Actor::Applicant, event);
+    state
+        .act(
+            loaded,
+            action,
+            AuditActor::Applicant(auth.applicant),
+            effects,
+        )
+        .await?;
+    let loaded = own(state, auth, &loaded.row.number).await?;
+    application_view(state, &loaded, Actor::Applicant, locale).await
+}
+
 pub fn ensure_editable(loaded: &Loaded) -> Result<(), ApiError> {
     match loaded.app.state() {
         AppStateCode::Draft | AppStateCode::CorrectionRequested => Ok(()),
@@ -321,26 +344,14 @@ pub async fn submit(
                 .job(now),
             );
         }
-        let action = Action::new(
-            now,
-            Actor::Applicant,
-            Event::Submit {
-                delivery: delivery_of(&loaded)?,
-            },
-        );
-        state
-            .act(
-                &loaded,
-                action,
-                AuditActor::Applicant(auth.applicant),
-                Effects {
-                    jobs,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let loaded = own(&state, &auth, &number).await?;
-        let view = application_view(&state, &loaded, Actor::Applicant, locale).await?;
+        let event = Event::Submit {
+            delivery: delivery_of(&loaded)?,
+        };
+        let effects = Effects {
+            jobs,
+            ..Default::default()
+        };
+        let view = applicant_step(&state, &auth, &loaded, event, effects, locale).await?;
         Ok((
             StatusCode::OK,
             serde_json::to_value(view).unwrap_or_default(),
@@ -382,24 +393,11 @@ pub async fn correct(
             );
         }
     }
-    let action = Action::new(
-        state.now(),
-        Actor::Applicant,
-        Event::Correct {
-            delivery: delivery_of(&loaded)?,
-        },
-    );
-    state
-        .act(
-            &loaded,
-            action,
-            AuditActor::Applicant(auth.applicant),
-            Effects::default(),
-        )
-        .await?;
-    let loaded = own(&state, &auth, &number).await?;
+    let event = Event::Correct {
+        delivery: delivery_of(&loaded)?,
+    };
     Ok(Json(
-        application_view(&state, &loaded, Actor::Applicant, locale).await?,
+        applicant_step(&state, &auth, &loaded, event, Effects::default(), locale).await?,
     ))
 }
 
@@ -415,18 +413,16 @@ pub async fn withdraw(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let loaded = own(&state, &auth, &number).await?;
-    let action = Action::new(state.now(), Actor::Applicant, Event::Withdraw);
-    state
-        .act(
-            &loaded,
-            action,
-            AuditActor::Applicant(auth.applicant),
-            Effects::default(),
-        )
-        .await?;
-    let loaded = own(&state, &auth, &number).await?;
     Ok(Json(
-        application_view(&state, &loaded, Actor::Applicant, locale).await?,
+        applicant_step(
+            &state,
+            &auth,
+            &loaded,
+            Event::Withdraw,
+            Effects::default(),
+            locale,
+        )
+        .await?,
     ))
 }
 
