@@ -269,6 +269,16 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/en/sms.ftl"),
     ),
     (
+        "media",
+        include_str!("../locales/zh-CN/media.ftl"),
+        include_str!("../locales/en/media.ftl"),
+    ),
+    (
+        "signature",
+        include_str!("../locales/zh-CN/signature.ftl"),
+        include_str!("../locales/en/signature.ftl"),
+    ),
+    (
         "cli",
         include_str!("../locales/zh-CN/cli.ftl"),
         include_str!("../locales/en/cli.ftl"),

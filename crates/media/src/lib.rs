@@ -5,3 +5,7 @@
 //!
 //! Owned here: decoding limits, every photo / signature / ID-card check and its thresholds.
 //! Not here: where files are stored (`wangban-store`) or when checks run (`wangban-server`).
+
+pub mod report;
+
+pub use report::{Check, FileKind, Measure, Report, Verdict};

@@ -1,0 +1,2 @@
+## Upload checks (media)
+media-placeholder = x

@@ -1,0 +1,2 @@
+## Upload checks (signature)
+signature-placeholder = x
