@@ -66,7 +66,8 @@ pub struct Report {
     pub kind: FileKind,
     pub overall: Verdict,
     pub checks: Vec<Check>,
-    /// The normalised image (JPEG bytes), when one could be made.
+    /// The normalised image, when one could be made: the 354×472 photo as JPEG, the cleaned
+    /// black-on-white signature as PNG (read the bytes' signature for the type).
     #[serde(skip)]
     pub normalised: Option<Vec<u8>>,
     /// The visual feedback (PNG bytes): boxes, guide lines, sampled regions.
@@ -113,12 +114,21 @@ mod tests {
 
     #[test]
     fn overall_is_the_worst_software_verdict() {
-        let r = Report::new(FileKind::Photo, vec![check(Verdict::Pass), check(Verdict::Officer)]);
+        let r = Report::new(
+            FileKind::Photo,
+            vec![check(Verdict::Pass), check(Verdict::Officer)],
+        );
         assert_eq!(r.overall, Verdict::Pass);
-        let r = Report::new(FileKind::Photo, vec![check(Verdict::Advisory), check(Verdict::Pass)]);
+        let r = Report::new(
+            FileKind::Photo,
+            vec![check(Verdict::Advisory), check(Verdict::Pass)],
+        );
         assert_eq!(r.overall, Verdict::Advisory);
         assert!(!r.blocks_submission());
-        let r = Report::new(FileKind::Photo, vec![check(Verdict::Fail), check(Verdict::Advisory)]);
+        let r = Report::new(
+            FileKind::Photo,
+            vec![check(Verdict::Fail), check(Verdict::Advisory)],
+        );
         assert!(r.blocks_submission());
     }
 }

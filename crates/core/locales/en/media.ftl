@@ -1,2 +1,60 @@
-## Upload checks (media)
-media-placeholder = x
+## Upload checks (media): decoding
+
+media-decode-empty = The file is empty. Please choose the photo again.
+media-decode-too-many-bytes = The file is { $mb } MB; the limit is { $max_mb } MB. Please upload a smaller JPEG (a photo of 354×472 to a few thousand pixels is plenty).
+media-decode-heic = This is a HEIC/HEIF photo (the iPhone default). Please export it as JPEG (on iPhone: Settings → Camera → Formats → Most Compatible, or share the photo as JPEG) and upload again.
+media-decode-unsupported = This is not a JPEG or PNG image. Please upload the photo as a JPEG file.
+media-decode-cmyk = This JPEG is in CMYK (print) colours. Please save it as an RGB JPEG and upload again.
+media-decode-precision = This JPEG uses { $bits }-bit samples, which we cannot read. Please save it as an ordinary 8-bit JPEG.
+media-decode-too-many-pixels = The image is { $width }×{ $height } pixels, larger than we accept. Please upload a smaller version (up to 8000 pixels a side).
+media-decode-truncated = The file is incomplete (the upload was cut off or the file is damaged). Please upload it again.
+media-decode-corrupt = The image file is damaged and cannot be read. Please export the photo again as JPEG.
+
+## Upload checks (media): the ID photo
+
+media-photo-format-ok = { $format }, 24-bit colour: fine.
+media-photo-format-converted = The { $format } file has transparency or 16-bit colour; we converted it to a 24-bit colour image. Please check the preview, or upload an ordinary JPEG.
+media-photo-format-grey = The photo is stored in greyscale. A colour photo (24-bit RGB) is required: please upload the colour original.
+media-photo-size-ok = { $width }×{ $height } pixels: large enough.
+media-photo-size-small = The photo is only { $width }×{ $height } pixels; at least { $min_width }×{ $min_height } are needed. Please upload the original photo rather than a thumbnail or a screenshot.
+media-photo-aspect-ok = The photo has the 3:4 shape of the ID photo.
+media-photo-aspect-cropped = The photo is not 3:4; we cropped it to 3:4 around your head. Please check the preview.
+media-photo-aspect-bad = The photo is not 3:4 and we could not crop it around one face. Please crop it to 3:4 (width : height) with your head in the middle.
+media-photo-face-one = One face found.
+media-photo-face-none = We could not find a face. Please look straight into the camera, face fully visible, with even light, and take the photo again.
+media-photo-face-many = We found { $count } faces. Only you may be in the photo: please take it again alone against a white wall.
+media-photo-head-size-ok = Head size { $share } % of the photo height: within { $min }–{ $max } %.
+media-photo-head-size-borderline = Head size measured at { $share } %, just outside { $min }–{ $max } % and within our measuring error: an officer will look. Check that the head (crown to chin) fills about three quarters of the photo height.
+media-photo-head-size-cropped = Head size { $share } % of the photo height (needed { $min }–{ $max } %); we cropped the photo so that it fits. Please check the preview.
+media-photo-head-size-small = Your head fills only { $share } % of the photo height (needed { $min }–{ $max } %), and { $reason } Please move closer to the camera, or take the photo with a higher resolution.
+media-photo-head-size-large = Your head fills { $share } % of the photo height (needed { $min }–{ $max } %), and { $reason } Please step back so that there is space above the hair and below the chin.
+media-photo-head-position-ok = The head is centred.
+media-photo-head-position-cropped = The head is not centred (off by { $offset } % of the width); we cropped the photo around it. Please check the preview.
+media-photo-head-position-bad = The head is off centre ({ $offset } % of the width) or cut off by the edge, and { $reason } Please take the photo again with your head in the middle and space all around it.
+media-photo-crop-too-small = cropping around it would leave too few pixels.
+media-photo-crop-edge = it is too close to the edge of the photo to crop around it.
+media-photo-crop-none = we could not crop around it.
+media-photo-background-ok = The background is white and even.
+media-photo-background-dark = The background is not white (brightness { $luma } of 255). Please stand in front of a plain white wall or sheet, lit evenly.
+media-photo-background-colour = The background is coloured. It must be plain white: please stand in front of a white wall or sheet.
+media-photo-background-uneven = The background is uneven (shadows, patterns or objects). Please use a plain white wall, lit evenly, and stand a little away from it so that no shadow falls on it.
+media-photo-background-unseen = We cannot see any background around the head. Please step back so that there is white background above and beside your head.
+media-photo-exposure-ok = The face is well exposed.
+media-photo-exposure-dark = The face is too dark (brightness { $luma } of 255). Please face a window or an even light and take the photo again, without a flash shadow.
+media-photo-exposure-bright = The face is too bright or washed out (brightness { $luma } of 255). Please avoid direct flash or sunlight and take the photo again in even light.
+media-photo-exposure-flat = The photo looks flat and grey (little contrast). Please take it again in better light.
+media-photo-sharpness-ok = The face is sharp.
+media-photo-sharpness-blurred = The face is blurred. Please hold the camera still (or use a timer), tap the face to focus, and take the photo again.
+media-photo-colour-ok = A colour photo with natural colours.
+media-photo-colour-grey = The photo is black and white. A colour photo is required.
+media-photo-colour-cast = The colours are tinted (the white background is not neutral). Please take the photo in daylight or white light, without colour filters or beauty effects.
+media-photo-clothing-ok = The clothing stands out from the background.
+media-photo-clothing-light = Your clothing is too light: it blends into the white background. Please wear dark clothes with a collar.
+media-photo-clothing-unseen = We cannot see your shoulders; an officer will check the clothing.
+media-photo-exif-software-ok = No sign of editing software.
+media-photo-exif-editor = The file was last saved by "{ $software }". Retouched photos are not accepted: if you changed more than the crop, please upload the original photo. An officer will compare.
+media-photo-exif-date-ok = Taken within the last { $months } months ({ $date }).
+media-photo-exif-date-old = The file says the photo was taken on { $date }, more than { $months } months ago. The photo must be recent: please take a new one. (If the camera's date is wrong, you may submit; an officer will check.)
+media-photo-exif-date-none = The file does not say when the photo was taken; it must be from the last 6 months.
+media-photo-head-covering = Head covering: an officer checks it. No hat or head covering (religious or medical ones must leave the whole face visible).
+media-photo-jewellery = Jewellery and glasses: an officer checks them. No jewellery, no tinted glasses, no glare on the lenses.

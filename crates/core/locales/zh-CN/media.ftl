@@ -1,2 +1,60 @@
-## Upload checks (media)
-media-placeholder = x
+## Upload checks (media): decoding
+
+media-decode-empty = 文件是空的，请重新选择照片。
+media-decode-too-many-bytes = 文件大小为 { $mb } MB，上限为 { $max_mb } MB。请上传较小的 JPEG 文件（354×472 到几千像素的照片已足够）。
+media-decode-heic = 这是 HEIC/HEIF 格式的照片（苹果手机默认格式）。请导出为 JPEG（iPhone：设置 → 相机 → 格式 → 兼容性最佳，或以 JPEG 方式分享照片）后重新上传。
+media-decode-unsupported = 这不是 JPEG 或 PNG 图片，请以 JPEG 文件上传照片。
+media-decode-cmyk = 这张 JPEG 使用 CMYK（印刷）色彩，请另存为 RGB 格式的 JPEG 后重新上传。
+media-decode-precision = 这张 JPEG 使用 { $bits } 位采样，无法读取。请另存为普通的 8 位 JPEG。
+media-decode-too-many-pixels = 图片为 { $width }×{ $height } 像素，超出上限。请上传较小的版本（每边不超过 8000 像素）。
+media-decode-truncated = 文件不完整（上传中断或文件损坏），请重新上传。
+media-decode-corrupt = 图片文件已损坏，无法读取。请重新导出为 JPEG。
+
+## Upload checks (media): the ID photo
+
+media-photo-format-ok = { $format }，24 位彩色：符合要求。
+media-photo-format-converted = 该 { $format } 文件含透明通道或 16 位色彩，已转换为 24 位彩色图片。请查看预览，或上传普通 JPEG 文件。
+media-photo-format-grey = 照片以灰度格式保存。须为彩色照片（24 位 RGB），请上传彩色原图。
+media-photo-size-ok = { $width }×{ $height } 像素：尺寸足够。
+media-photo-size-small = 照片只有 { $width }×{ $height } 像素，至少需要 { $min_width }×{ $min_height } 像素。请上传原始照片，不要上传缩略图或截图。
+media-photo-aspect-ok = 照片为证件照的 3:4 比例。
+media-photo-aspect-cropped = 照片不是 3:4 比例，已围绕头部裁剪为 3:4。请查看预览。
+media-photo-aspect-bad = 照片不是 3:4 比例，且无法围绕一张人脸裁剪。请将照片裁剪为 3:4（宽:高），头部居中。
+media-photo-face-one = 检测到一张人脸。
+media-photo-face-none = 未检测到人脸。请正对镜头、面部完整露出、光线均匀，重新拍摄。
+media-photo-face-many = 检测到 { $count } 张人脸。照片中只能有您本人，请在白墙前单独重新拍摄。
+media-photo-head-size-ok = 头部高度占照片高度的 { $share }%，在 { $min }%–{ $max }% 之间。
+media-photo-head-size-borderline = 测得头部高度为 { $share }%，略超出 { $min }%–{ $max }%，在测量误差之内，将由工作人员查看。请确认头部（头顶至下颏）约占照片高度的四分之三。
+media-photo-head-size-cropped = 头部高度占照片高度的 { $share }%（要求 { $min }%–{ $max }%），已裁剪照片使其符合要求。请查看预览。
+media-photo-head-size-small = 头部只占照片高度的 { $share }%（要求 { $min }%–{ $max }%），并且{ $reason }请靠近镜头，或用更高分辨率重新拍摄。
+media-photo-head-size-large = 头部占照片高度的 { $share }%（要求 { $min }%–{ $max }%），并且{ $reason }请后退一些，使头顶上方和下颏下方留有空白。
+media-photo-head-position-ok = 头部居中。
+media-photo-head-position-cropped = 头部未居中（偏离宽度的 { $offset }%），已围绕头部裁剪照片。请查看预览。
+media-photo-head-position-bad = 头部偏离中心（宽度的 { $offset }%）或被边缘截断，并且{ $reason }请头部居中、四周留空，重新拍摄。
+media-photo-crop-too-small = 围绕头部裁剪后像素不足。
+media-photo-crop-edge = 头部离照片边缘太近，无法围绕头部裁剪。
+media-photo-crop-none = 无法围绕头部裁剪。
+media-photo-background-ok = 背景为均匀的白色。
+media-photo-background-dark = 背景不是白色（亮度 { $luma }/255）。请站在光线均匀的纯白墙面或白布前拍摄。
+media-photo-background-colour = 背景带有颜色，须为纯白色。请站在白墙或白布前拍摄。
+media-photo-background-uneven = 背景不均匀（有阴影、图案或物体）。请使用光线均匀的纯白墙面，并与墙面保持一点距离，避免投下阴影。
+media-photo-background-unseen = 头部周围看不到背景。请后退一些，使头顶上方和两侧露出白色背景。
+media-photo-exposure-ok = 面部曝光正常。
+media-photo-exposure-dark = 面部太暗（亮度 { $luma }/255）。请面向窗户或均匀光源重新拍摄，避免闪光灯造成阴影。
+media-photo-exposure-bright = 面部过亮或发白（亮度 { $luma }/255）。请避免闪光灯直射或阳光直射，在均匀光线下重新拍摄。
+media-photo-exposure-flat = 照片发灰、对比度低。请在更好的光线下重新拍摄。
+media-photo-sharpness-ok = 面部清晰。
+media-photo-sharpness-blurred = 面部模糊。请保持相机稳定（或使用定时拍摄），点击面部对焦后重新拍摄。
+media-photo-colour-ok = 彩色照片，色彩自然。
+media-photo-colour-grey = 照片是黑白的，须为彩色照片。
+media-photo-colour-cast = 照片偏色（白色背景不是中性白）。请在日光或白光下拍摄，不要使用滤镜或美颜效果。
+media-photo-clothing-ok = 服装与背景区分明显。
+media-photo-clothing-light = 服装颜色太浅，与白色背景混在一起。请穿有领的深色服装。
+media-photo-clothing-unseen = 看不到肩部，服装由工作人员查看。
+media-photo-exif-software-ok = 未发现编辑软件的痕迹。
+media-photo-exif-editor = 文件最后由“{ $software }”保存。不接受修饰过的照片：如果您做了裁剪以外的修改，请上传原始照片。工作人员会进行比对。
+media-photo-exif-date-ok = 拍摄于最近 { $months } 个月内（{ $date }）。
+media-photo-exif-date-old = 文件显示照片拍摄于 { $date }，已超过 { $months } 个月。照片须为近期拍摄，请重新拍摄。（如果相机日期有误，仍可提交，由工作人员核实。）
+media-photo-exif-date-none = 文件未记录拍摄日期；照片须为最近 6 个月内拍摄。
+media-photo-head-covering = 头部遮盖物：由工作人员查看。不得戴帽子或头饰（因宗教或医疗原因佩戴的，须露出整个面部）。
+media-photo-jewellery = 饰物和眼镜：由工作人员查看。不得佩戴饰物，不得戴有色眼镜，镜片不得反光。

@@ -1,0 +1,2 @@
+mod photo;
+mod signature;
