@@ -511,6 +511,12 @@ impl Store {
             sql.push_str(&format!(" AND hukou_district = ${next}"));
             next += 1;
         }
+        if filter.judgement_requested {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM uploads u WHERE u.application_id = applications.id \
+                 AND u.judgement_requested IS NOT NULL)",
+            );
+        }
         sql.push_str(&format!(
             " ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id LIMIT ${next}"
         ));
@@ -656,11 +662,15 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO uploads (application_id, slot, blob_key, content_type, size, sha256,
-                                  uploaded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                  uploaded_at, overall, report, normalised_key, overlay_key,
+                                  judgement_requested, judgement_requested_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL)
              ON CONFLICT (application_id, slot) DO UPDATE SET blob_key = excluded.blob_key,
                  content_type = excluded.content_type, size = excluded.size,
-                 sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at",
+                 sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at,
+                 overall = excluded.overall, report = excluded.report,
+                 normalised_key = excluded.normalised_key, overlay_key = excluded.overlay_key,
+                 judgement_requested = NULL, judgement_requested_at = NULL",
         )
         .bind(u.application.0)
         .bind(&u.slot)
@@ -669,15 +679,46 @@ impl Store {
         .bind(u.size as i64)
         .bind(&u.sha256)
         .bind(u.uploaded_at)
+        .bind(&u.overall)
+        .bind(&u.report)
+        .bind(&u.normalised_key)
+        .bind(&u.overlay_key)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
+    /// Records the applicant's request for an officer's judgement on a file's failed check.
+    /// A new upload of the file clears it.
+    pub async fn request_judgement(
+        &self,
+        id: ApplicationId,
+        slot: &str,
+        explanation: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE uploads SET judgement_requested = $1, judgement_requested_at = $2
+             WHERE application_id = $3 AND slot = $4",
+        )
+        .bind(explanation)
+        .bind(now)
+        .bind(id.0)
+        .bind(slot)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn uploads(&self, id: ApplicationId) -> Result<Vec<UploadRow>> {
         let rows = sqlx::query(
-            "SELECT application_id, slot, blob_key, content_type, size, sha256, uploaded_at
+            "SELECT application_id, slot, blob_key, content_type, size, sha256, uploaded_at,
+                    overall, report, normalised_key, overlay_key, judgement_requested,
+                    judgement_requested_at
              FROM uploads WHERE application_id = $1 ORDER BY slot",
         )
         .bind(id.0)
@@ -693,6 +734,12 @@ impl Store {
                 size: r.get::<i64, _>(4) as u64,
                 sha256: r.get(5),
                 uploaded_at: r.get(6),
+                overall: r.get(7),
+                report: r.get(8),
+                normalised_key: r.get(9),
+                overlay_key: r.get(10),
+                judgement_requested: r.get(11),
+                judgement_requested_at: r.get(12),
             })
             .collect())
     }

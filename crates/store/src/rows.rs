@@ -229,6 +229,8 @@ pub struct QueueFilter {
     pub kind: Option<String>,
     pub reason: Option<String>,
     pub district: Option<String>,
+    /// Only applications where the applicant asked an officer to judge a failed check.
+    pub judgement_requested: bool,
     pub limit: u32,
 }
 
@@ -281,6 +283,17 @@ pub struct UploadRow {
     pub size: u64,
     pub sha256: String,
     pub uploaded_at: Timestamp,
+    /// The checks' overall verdict: pass | officer | advisory | fail.
+    pub overall: String,
+    /// The checks' report (JSON).
+    pub report: String,
+    /// The normalised image the checks produced (the 354×472 photo, the cleaned signature).
+    pub normalised_key: Option<String>,
+    /// The visual feedback image.
+    pub overlay_key: Option<String>,
+    /// The applicant's explanation when asking an officer to judge a failed check.
+    pub judgement_requested: Option<String>,
+    pub judgement_requested_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug)]

@@ -345,3 +345,70 @@ async fn wal_mode_on_disk() {
         .unwrap();
     assert_eq!(row.get::<String, _>(0), "wal");
 }
+
+#[tokio::test]
+async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, id) = draft(&store, "A1").await;
+    let mut row = UploadRow {
+        application: id,
+        slot: "id_photo".into(),
+        blob_key: "k1".into(),
+        content_type: "image/jpeg".into(),
+        size: 10,
+        sha256: "k1".into(),
+        uploaded_at: t(1),
+        overall: "fail".into(),
+        report: "{\"checks\":[]}".into(),
+        normalised_key: Some("n1".into()),
+        overlay_key: Some("o1".into()),
+        judgement_requested: None,
+        judgement_requested_at: None,
+    };
+    store.put_upload(&row).await.unwrap();
+    store
+        .request_judgement(id, "id_photo", "我戴眼镜是医嘱", t(2))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.request_judgement(id, "signature", "x", t(2)).await,
+        Err(StoreError::NotFound)
+    ));
+    let got = &store.uploads(id).await.unwrap()[0];
+    assert_eq!(got.overall, "fail");
+    assert_eq!(got.normalised_key.as_deref(), Some("n1"));
+    assert_eq!(got.judgement_requested.as_deref(), Some("我戴眼镜是医嘱"));
+    store
+        .commit_action(&commit(id, 0, "submitted"))
+        .await
+        .unwrap();
+    let judged = store
+        .queue(&QueueFilter {
+            states: vec!["submitted".into()],
+            judgement_requested: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(judged.len(), 1);
+    // A new upload replaces the file, its verdict, and the request.
+    row.overall = "pass".into();
+    row.blob_key = "k2".into();
+    store.put_upload(&row).await.unwrap();
+    let got = &store.uploads(id).await.unwrap()[0];
+    assert_eq!(
+        (got.overall.as_str(), got.judgement_requested.as_deref()),
+        ("pass", None)
+    );
+    let judged = store
+        .queue(&QueueFilter {
+            states: vec!["submitted".into()],
+            judgement_requested: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(judged.is_empty());
+}
