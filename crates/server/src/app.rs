@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
             put(api::uploads::upload).get(api::uploads::download),
         )
         .route(
+            "/applications/{number}/files/{slot}/judgement",
+            post(api::uploads::request_judgement),
+        )
+        .route(
             "/applications/{number}/submit",
             post(api::applications::submit),
         )
@@ -103,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/officer/applications/{number}/{action}",
             post(api::officer::act),
+        )
+        .route(
+            "/officer/applications/{number}/files/{slot}",
+            get(api::officer::file),
         )
         .route("/sim/sms", get(api::sim::sms_outbox))
         .layer(DefaultBodyLimit::max(upload_limit));

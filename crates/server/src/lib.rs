@@ -10,6 +10,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod checks;
 pub mod demo;
 pub mod error;
 pub mod form;

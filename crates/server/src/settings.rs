@@ -31,6 +31,8 @@ pub struct Settings {
     pub otp: OtpSettings,
     pub proofing: ProofingSettings,
     pub uploads: UploadSettings,
+    /// The automatic checks of uploaded files (thresholds, decoding limits).
+    pub media: wangban_media::MediaSettings,
     pub workers: WorkerSettings,
     pub simulators: SimulatorSettings,
 }
@@ -50,6 +52,7 @@ impl Default for Settings {
             otp: OtpSettings::default(),
             proofing: ProofingSettings::default(),
             uploads: UploadSettings::default(),
+            media: wangban_media::MediaSettings::default(),
             workers: WorkerSettings::default(),
             simulators: SimulatorSettings::default(),
         }

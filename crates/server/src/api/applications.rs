@@ -279,14 +279,24 @@ async fn ensure_complete(state: &AppState, loaded: &Loaded) -> Result<(), ApiErr
             missing.push(slot);
         }
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(
+    if !missing.is_empty() {
+        return Err(
             ApiError::key(StatusCode::UNPROCESSABLE_ENTITY, "api-incomplete")
                 .with_detail(json!({ "missing": missing })),
-        )
+        );
     }
+    let blocked: Vec<&str> = uploads
+        .iter()
+        .filter(|u| crate::api::uploads::UploadView::blocks(u))
+        .map(|u| u.slot.as_str())
+        .collect();
+    if !blocked.is_empty() {
+        return Err(
+            ApiError::key(StatusCode::UNPROCESSABLE_ENTITY, "api-upload-checks-failed")
+                .with_detail(json!({ "files": blocked })),
+        );
+    }
+    Ok(())
 }
 
 fn delivery_of(loaded: &Loaded) -> Result<wangban_core::state::DeliveryMethod, ApiError> {
@@ -393,6 +403,8 @@ pub async fn correct(
             );
         }
     }
+    // A corrected file must pass its checks too (or go to an officer's judgement).
+    ensure_complete(&state, &loaded).await?;
     let event = Event::Correct {
         delivery: delivery_of(&loaded)?,
     };

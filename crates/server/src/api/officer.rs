@@ -145,6 +145,8 @@ pub struct QueueQuery {
     pub reason: Option<String>,
     /// Hukou district code, e.g. 310101.
     pub district: Option<String>,
+    /// Only applications where the applicant asked an officer to judge a failed check.
+    pub judgement: Option<bool>,
     /// At most this many (default 50, at most 500).
     pub limit: Option<u32>,
 }
@@ -206,6 +208,7 @@ pub async fn queue(
             kind: q.kind,
             reason: q.reason,
             district: q.district,
+            judgement_requested: q.judgement.unwrap_or(false),
             limit: q.limit.unwrap_or(50).min(500),
         })
         .await?;
@@ -642,4 +645,33 @@ pub async fn act(
     Ok(Json(
         application_view(&state, &loaded, officer.role, locale).await?,
     ))
+}
+
+/// One of an application's files (original, normalised or overlay) for an officer. Every look
+/// is written to the audit log.
+#[utoipa::path(get, path = "/api/v1/officer/applications/{number}/files/{slot}", tag = "officer",
+    params(("number" = String, Path), ("slot" = String, Path), crate::api::uploads::FileQuery),
+    responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 403), (status = 404)),
+    security(("session" = [])))]
+pub async fn file(
+    State(state): State<AppState>,
+    officer: OfficerAuth,
+    ApiPath((number, slot)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<crate::api::uploads::FileQuery>,
+) -> Result<Response, ApiError> {
+    officer.require(CASEWORK_ROLES)?;
+    let loaded = load_for_officer(&state, &number).await?;
+    let response =
+        crate::api::uploads::file_response(&state, &loaded, &slot, q.variant.as_deref()).await?;
+    state
+        .store
+        .audit(&NewAudit {
+            at: state.now(),
+            actor: AuditActor::Officer(officer.officer.id),
+            action: "application.view_file".into(),
+            application: Some(loaded.row.id),
+            detail: json!({ "slot": slot, "variant": q.variant.as_deref().unwrap_or("original") }),
+        })
+        .await?;
+    Ok(response)
 }

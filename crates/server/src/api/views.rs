@@ -9,6 +9,7 @@ use wangban_core::eligibility::{Report, Verdict};
 use wangban_core::i18n::{Locale, Localize};
 use wangban_core::state::{Actor, EventKind};
 
+use crate::api::uploads::UploadView;
 use crate::app::AppState;
 use crate::form::{ApplicationForm, SLOTS};
 use crate::service::Loaded;
@@ -96,15 +97,6 @@ pub struct ClockView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct UploadView {
-    pub slot: String,
-    pub content_type: String,
-    pub size: u64,
-    pub sha256: String,
-    pub uploaded_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct CorrectionItemView {
     pub subject: String,
     pub subject_label: String,
@@ -142,8 +134,11 @@ pub struct ApplicationView {
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub form: ApplicationForm,
     pub uploads: Vec<UploadView>,
-    /// Files still to upload before submitting.
+    /// Answers and files still missing before submitting.
     pub missing: Vec<String>,
+    /// Files that failed a check and block submission (replace them, or ask for an
+    /// officer's judgement).
+    pub blocked: Vec<String>,
     pub clocks: Vec<ClockView>,
     /// What the applicant can do now.
     pub actions: Vec<String>,
@@ -169,6 +164,14 @@ pub async fn application_view(
             missing.push(slot.to_owned());
         }
     }
+    // Files asked to be judged by an officer come first.
+    let mut uploads = uploads;
+    uploads.sort_by_key(|u| (u.judgement_requested.is_none(), u.slot.clone()));
+    let blocked: Vec<String> = uploads
+        .iter()
+        .filter(|u| UploadView::blocks(u))
+        .map(|u| u.slot.clone())
+        .collect();
     let now = state.now();
     let clocks = ClockKind::ALL
         .into_iter()
@@ -239,16 +242,11 @@ pub async fn application_view(
         updated_at: loaded.row.updated_at,
         form,
         uploads: uploads
-            .into_iter()
-            .map(|u| UploadView {
-                slot: u.slot,
-                content_type: u.content_type,
-                size: u.size,
-                sha256: u.sha256,
-                uploaded_at: u.uploaded_at,
-            })
+            .iter()
+            .map(|u| UploadView::from_row(u, locale))
             .collect(),
         missing,
+        blocked,
         clocks,
         actions,
         correction,

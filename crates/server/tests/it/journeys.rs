@@ -234,7 +234,12 @@ async fn a_correction_round_pauses_review_and_resumes() {
     assert_eq!(body["error"]["detail"]["files"][0], "id_photo");
     app.clock.advance(Duration::hours(3));
     let (status, _) = app
-        .upload(&token, &number, "id_photo", crate::capture())
+        .upload(
+            &token,
+            &number,
+            "id_photo",
+            crate::OTHER_GOOD_PHOTO.to_vec(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = app

@@ -5,6 +5,7 @@
 mod errors;
 mod journeys;
 mod rules;
+mod uploads;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,27 @@ pub const JPEG: &[u8] = &[
     0x00, 0x00, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x2A, 0x9F,
     0xFF, 0xD9,
 ];
+
+/// Files that pass the automatic checks (the media crate's labelled fixtures).
+pub const GOOD_PHOTO: &[u8] = include_bytes!("../../../media/fixtures/photo/astronaut-ok.jpg");
+pub const OTHER_GOOD_PHOTO: &[u8] = include_bytes!("../../../media/fixtures/photo/hopper-ok.jpg");
+pub const GREY_BACKGROUND_PHOTO: &[u8] =
+    include_bytes!("../../../media/fixtures/photo/astronaut-bg-grey.jpg");
+pub const GOOD_SIGNATURE: &[u8] = include_bytes!("../../../media/fixtures/signature/n0-ok.png");
+pub const GOOD_ID_FRONT: &[u8] = include_bytes!("../../../media/fixtures/idcard/front-ok0.jpg");
+pub const GOOD_ID_BACK: &[u8] = include_bytes!("../../../media/fixtures/idcard/back-ok0.jpg");
+
+/// The passing file for each slot.
+pub fn good_file(slot: &str) -> Vec<u8> {
+    match slot {
+        "id_photo" => GOOD_PHOTO,
+        "signature" => GOOD_SIGNATURE,
+        "id_card_front" => GOOD_ID_FRONT,
+        "id_card_back" => GOOD_ID_BACK,
+        _ => JPEG,
+    }
+    .to_vec()
+}
 
 /// A live capture large enough for the proofing simulator (a JPEG padded with a comment).
 pub fn capture() -> Vec<u8> {
@@ -306,8 +328,9 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         for slot in ["id_photo", "signature", "id_card_front", "id_card_back"] {
-            let (status, body) = self.upload(&token, &number, slot, JPEG.to_vec()).await;
+            let (status, body) = self.upload(&token, &number, slot, good_file(slot)).await;
             assert_eq!(status, StatusCode::OK, "{slot}: {body}");
+            assert_ne!(body["overall"], "fail", "{slot}: {body}");
         }
         let (status, body) = self
             .post(
