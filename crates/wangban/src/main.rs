@@ -61,6 +61,38 @@ enum Command {
     /// Postal item numbers (UPU S10, as on EMS waybills).
     #[command(subcommand)]
     Tracking(TrackingCommand),
+    /// The automatic checks of uploaded files, for a resident who disputes a rejection.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MediaCommand {
+    /// Runs every check on each file and prints each verdict with the measured values, the
+    /// threshold and the advice. Exit status 0 when no check fails, 1 when one does, 2 when a
+    /// file cannot be read or decoded.
+    Check {
+        /// What the files are.
+        kind: MediaKind,
+        /// The image files (JPEG or PNG).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Writes the visual feedback (boxes, guide lines) as PNG; with several files, the
+        /// file's position is added to the name (OUT-1.png, OUT-2.png, …).
+        #[arg(long, value_name = "OUT.png")]
+        overlay: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum MediaKind {
+    Photo,
+    Signature,
+    IdFront,
+    IdBack,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +186,12 @@ fn main() -> ExitCode {
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)
         }
+        Command::Media(MediaCommand::Check {
+            kind,
+            files,
+            json,
+            overlay,
+        }) => return media_check(&config, kind, &files, json, overlay.as_deref(), locale),
         Command::Calendar(cmd) => {
             let json = match cmd {
                 CalendarCommand::IsWorkingDay { json, .. }
@@ -451,4 +489,120 @@ fn invalid(key: &'static str, e: &dyn Localize, locale: Locale) -> Answer {
         json: json!({ "valid": false, "code": e.code(), "reason": reason }),
         status: 1,
     }
+}
+
+/// The overlay path for the `index`-th of `count` files.
+fn overlay_path(out: &std::path::Path, index: usize, count: usize) -> PathBuf {
+    if count == 1 {
+        return out.to_owned();
+    }
+    let stem = out
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("overlay");
+    let ext = out.extension().and_then(|s| s.to_str()).unwrap_or("png");
+    out.with_file_name(format!("{stem}-{}.{ext}", index + 1))
+}
+
+fn media_check(
+    config: &config::Config,
+    kind: MediaKind,
+    files: &[PathBuf],
+    json: bool,
+    overlay: Option<&std::path::Path>,
+    locale: Locale,
+) -> ExitCode {
+    use wangban_media::{FileKind, Verdict};
+    let kind = match kind {
+        MediaKind::Photo => FileKind::Photo,
+        MediaKind::Signature => FileKind::Signature,
+        MediaKind::IdFront => FileKind::IdFront,
+        MediaKind::IdBack => FileKind::IdBack,
+    };
+    let today = civil_date(Utc::now());
+    let mut status = 0u8;
+    for (i, path) in files.iter().enumerate() {
+        let name = path.display().to_string();
+        let result = std::fs::read(path)
+            .map_err(|e| Message::new("cli-media-unreadable").with("detail", e.to_string()))
+            .and_then(|bytes| {
+                wangban_media::check_upload(kind, &bytes, &config.media, today)
+                    .map_err(|e| e.message())
+            });
+        let report = match result {
+            Ok(r) => r,
+            Err(message) => {
+                status = 2;
+                let reason = message.render(locale);
+                if json {
+                    println!(
+                        "{}",
+                        json!({ "file": name, "overall": "error", "code": message.key, "reason": reason, "checks": [] })
+                    );
+                } else {
+                    println!(
+                        "{name}: {}",
+                        Message::new("cli-media-error")
+                            .with("reason", reason)
+                            .render(locale)
+                    );
+                }
+                continue;
+            }
+        };
+        if report.overall == Verdict::Fail {
+            status = status.max(1);
+        }
+        if let (Some(out), Some(png)) = (overlay, &report.overlay) {
+            let target = overlay_path(out, i, files.len());
+            if let Err(e) = std::fs::write(&target, png) {
+                eprintln!("{}: {e}", target.display());
+                status = 2;
+            }
+        }
+        let verdict = |v: Verdict| match v {
+            Verdict::Pass => "pass",
+            Verdict::Officer => "officer",
+            Verdict::Advisory => "advisory",
+            Verdict::Fail => "fail",
+        };
+        if json {
+            let checks: Vec<Value> = report
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "code": c.code,
+                        "verdict": verdict(c.verdict),
+                        "measured": c.measured,
+                        "threshold": c.threshold,
+                        "message": c.render(locale),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({ "file": name, "overall": verdict(report.overall), "checks": checks })
+            );
+        } else {
+            println!("{name}: {}", verdict(report.overall));
+            for c in &report.checks {
+                let measured: Vec<String> = c
+                    .measured
+                    .iter()
+                    .map(|m| format!("{}={:.3}{}", m.name, m.value, m.unit))
+                    .collect();
+                println!(
+                    "  [{}] {}: {}",
+                    verdict(c.verdict),
+                    c.code,
+                    c.render(locale)
+                );
+                if !measured.is_empty() || !c.threshold.is_empty() {
+                    println!("      {} | {}", measured.join(", "), c.threshold);
+                }
+            }
+        }
+    }
+    ExitCode::from(status)
 }

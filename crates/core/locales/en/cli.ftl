@@ -14,3 +14,5 @@ cli-working-days-between = There are { $n } working days after { $from } up to a
 cli-error = Error: { $reason }
 cli-config-error = Configuration error: { $reason }
 cli-calendar-dir = The holiday calendar folder cannot be read: { $detail }
+cli-media-unreadable = The file cannot be read: { $detail }
+cli-media-error = Cannot be checked: { $reason }

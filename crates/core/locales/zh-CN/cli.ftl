@@ -14,3 +14,5 @@ cli-working-days-between = 从{ $from }（不含）到{ $to }（含）共有{ $n
 cli-error = 错误：{ $reason }
 cli-config-error = 配置有误：{ $reason }
 cli-calendar-dir = 无法读取节假日目录：{ $detail }
+cli-media-unreadable = 无法读取文件：{ $detail }
+cli-media-error = 无法检查：{ $reason }
