@@ -75,7 +75,9 @@ fn photo(c: &mut Criterion) {
 /// The fixture at `path` scaled so its longer side is `side` pixels, as a JPEG.
 fn scaled_jpeg(path: &str, side: u32) -> Vec<u8> {
     let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).expect("fixture");
-    let img = image::load_from_memory(&bytes).expect("decodes").into_rgb8();
+    let img = image::load_from_memory(&bytes)
+        .expect("decodes")
+        .into_rgb8();
     let (w, h) = img.dimensions();
     let f = f64::from(side) / f64::from(w.max(h));
     let (nw, nh) = ((f64::from(w) * f) as u32, (f64::from(h) * f) as u32);
@@ -93,10 +95,30 @@ fn signature_and_card(c: &mut Criterion) {
     let limits = Limits::default();
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
     let cases = [
-        ("signature", FileKind::Signature, "fixtures/signature/n0-ok.png", 0),
-        ("signature_phone_4000px", FileKind::Signature, "fixtures/signature/n0-ok.png", 4000),
-        ("id_front", FileKind::IdFront, "fixtures/idcard/front-ok0.jpg", 0),
-        ("id_front_phone_4000px", FileKind::IdFront, "fixtures/idcard/front-ok0.jpg", 4000),
+        (
+            "signature",
+            FileKind::Signature,
+            "fixtures/signature/n0-ok.png",
+            0,
+        ),
+        (
+            "signature_phone_4000px",
+            FileKind::Signature,
+            "fixtures/signature/n0-ok.png",
+            4000,
+        ),
+        (
+            "id_front",
+            FileKind::IdFront,
+            "fixtures/idcard/front-ok0.jpg",
+            0,
+        ),
+        (
+            "id_front_phone_4000px",
+            FileKind::IdFront,
+            "fixtures/idcard/front-ok0.jpg",
+            4000,
+        ),
     ];
     let mut g = c.benchmark_group("upload");
     g.sample_size(20);

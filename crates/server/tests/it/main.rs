@@ -359,6 +359,24 @@ impl TestApp {
         .await
     }
 
+    /// The audit rows of an application with this action.
+    pub async fn audit_rows(&self, number: &str, action: &str) -> Vec<wangban_store::AuditRow> {
+        let store = &self.state().store;
+        let id = store
+            .application_by_number(number)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        store
+            .audit_log(Some(id))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.action == action)
+            .collect()
+    }
+
     pub async fn state_of(&self, token: &str, number: &str) -> String {
         let (_, v) = self
             .get(Some(token), &format!("/api/v1/applications/{number}"))

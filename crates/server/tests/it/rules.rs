@@ -193,23 +193,7 @@ async fn officer_looks_are_audited_and_masked_unless_revealed() {
         )
         .await;
     assert_eq!(revealed["applicant_id_number"], c.id_number.as_str());
-    let id = app
-        .state()
-        .store
-        .application_by_number(&number)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let views: Vec<_> = app
-        .state()
-        .store
-        .audit_log(Some(id))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.action == "application.view")
-        .collect();
+    let views = app.audit_rows(&number, "application.view").await;
     assert_eq!(views.len(), 2);
     assert!(views[1].detail.contains("\"revealed\":true"));
 }

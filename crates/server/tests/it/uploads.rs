@@ -126,23 +126,7 @@ async fn a_failed_check_blocks_submission_until_an_officer_is_asked() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "image/png");
-    let id = app
-        .state()
-        .store
-        .application_by_number(&number)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let looks = app
-        .state()
-        .store
-        .audit_log(Some(id))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.action == "application.view_file")
-        .count();
+    let looks = app.audit_rows(&number, "application.view_file").await.len();
     assert_eq!(looks, 1);
 }
 
