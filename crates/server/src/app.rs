@@ -16,7 +16,7 @@ use wangban_store::Store;
 use wangban_store::blobs::LocalBlobs;
 
 use crate::settings::Settings;
-use crate::{api, pages, sim};
+use crate::{api, sim, web};
 
 /// What every handler and worker shares. Cheap to clone.
 #[derive(Clone)]
@@ -116,7 +116,13 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .nest("/api/v1", api)
-        .route("/", get(pages::start))
+        .route("/", get(web::start))
+        .route("/static/style.css", get(web::stylesheet))
+        .route("/lang/{tag}", get(web::switch_language))
+        .route("/login", get(web::login_form).post(web::login_send))
+        .route("/login/code", post(web::login_verify))
+        .route("/applications", get(web::applications))
+        .route("/logout", post(web::logout))
         .route("/health", get(api::health::health))
         .route("/ready", get(api::health::ready))
         .merge(sim::routes())
@@ -126,9 +132,25 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        // Pages load nothing from elsewhere and run no inline script.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

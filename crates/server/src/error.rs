@@ -153,6 +153,9 @@ pub fn request_locale(parts: &Parts) -> Locale {
     if let Some(l) = parts.extensions.get::<Locale>() {
         return *l;
     }
+    if let Some(l) = crate::web::cookie_locale(&parts.headers) {
+        return l;
+    }
     parts
         .headers
         .get(header::ACCEPT_LANGUAGE)

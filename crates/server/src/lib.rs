@@ -16,12 +16,12 @@ pub mod error;
 pub mod form;
 mod html;
 pub mod openapi;
-mod pages;
 pub mod password;
 pub mod service;
 pub mod settings;
 mod sim;
 pub mod totp;
+pub mod web;
 pub mod workers;
 
 use std::net::SocketAddr;

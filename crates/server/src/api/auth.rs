@@ -44,7 +44,7 @@ fn code_hash(phone: &str, code: &str) -> String {
     ))
 }
 
-fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     // Behind a trusted proxy the first X-Forwarded-For entry is the client; on its own the
     // peer address is.
     headers
@@ -68,11 +68,29 @@ pub async fn request_code(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSent>), ApiError> {
-    let phone = MobileNumber::parse(&body.phone).map_err(|e| ApiError::invalid(&e))?;
+    let address = client_address(&headers, Some(peer));
+    let ttl = send_login_code(&state, &body.phone, &address, locale).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSent {
+            sent: true,
+            expires_in: ttl,
+        }),
+    ))
+}
+
+/// Sends a login code to `phone` (rate-limited per number and per client address); returns
+/// how many seconds it stays valid. The answer does not depend on whether the number is known.
+pub async fn send_login_code(
+    state: &AppState,
+    phone: &str,
+    address: &str,
+    locale: wangban_core::i18n::Locale,
+) -> Result<i64, ApiError> {
+    let phone = MobileNumber::parse(phone).map_err(|e| ApiError::invalid(&e))?;
     let now = state.now();
     let hour_ago = now - Duration::hours(1);
     let settings = &state.settings.otp;
-    let address = client_address(&headers, Some(peer));
     let by_address = state
         .store
         .count_event(&format!("otp-addr:{address}"), now, hour_ago)
@@ -108,13 +126,7 @@ pub async fn request_code(
     }
     .job(now);
     state.store.enqueue(&job, now).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(CodeSent {
-            sent: true,
-            expires_in: settings.ttl_seconds,
-        }),
-    ))
+    Ok(settings.ttl_seconds)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -141,7 +153,25 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let phone = MobileNumber::parse(&body.phone).map_err(|e| ApiError::invalid(&e))?;
+    let (token, expires_at) = verify_login_code(&state, &body.phone, &body.code).await?;
+    Ok(with_cookie(
+        Json(LoginResponse {
+            token: token.clone(),
+            expires_at,
+        })
+        .into_response(),
+        &token,
+    ))
+}
+
+/// Checks a login code and opens an applicant session: the token and when it ends at the
+/// latest. Wrong codes are counted; after the limit the code is gone.
+pub async fn verify_login_code(
+    state: &AppState,
+    phone: &str,
+    code: &str,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
+    let phone = MobileNumber::parse(phone).map_err(|e| ApiError::invalid(&e))?;
     let now = state.now();
     let wrong = || ApiError::key(StatusCode::UNAUTHORIZED, "api-otp-invalid");
     let Some(otp) = state.store.otp(phone.as_str()).await? else {
@@ -158,7 +188,7 @@ pub async fn login(
         state.store.delete_otp(phone.as_str()).await?;
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-otp-expired"));
     }
-    let given = code_hash(phone.as_str(), body.code.trim());
+    let given = code_hash(phone.as_str(), code.trim());
     if !constant_time_eq(given.as_bytes(), otp.code_hash.as_bytes()) {
         let attempts = state.store.bump_otp_attempts(phone.as_str()).await?;
         if attempts >= state.settings.otp.max_attempts {
@@ -187,14 +217,7 @@ pub async fn login(
             detail: json!({}),
         })
         .await?;
-    Ok(with_cookie(
-        Json(LoginResponse {
-            token: token.clone(),
-            expires_at,
-        })
-        .into_response(),
-        &token,
-    ))
+    Ok((token, expires_at))
 }
 
 /// Sets the session cookie (HttpOnly, SameSite=Lax; Secure when served over HTTPS).

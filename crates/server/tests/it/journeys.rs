@@ -381,7 +381,10 @@ async fn duplicate_and_out_of_order_notifications_record_one_payment() {
     })
     .await;
     // Let every duplicate and the stale notification arrive.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    app.eventually("the duplicates delivered", || async {
+        app.state().sims.payment.deliveries().len() >= 3
+    })
+    .await;
     let (_, view) = app
         .get(Some(&token), &format!("/api/v1/applications/{number}"))
         .await;
@@ -405,12 +408,6 @@ async fn duplicate_and_out_of_order_notifications_record_one_payment() {
         .filter(|e| e["event"] == "payment_confirmed")
         .count();
     assert_eq!(confirmations, 1, "{timeline}");
-    let deliveries = app.state().sims.payment.deliveries();
-    assert!(
-        deliveries.len() >= 3,
-        "the simulator delivered duplicates: {}",
-        deliveries.len()
-    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 mod errors;
 mod journeys;
+mod pages;
 mod rules;
 mod uploads;
 

@@ -1,0 +1,254 @@
+//! The server-rendered pages over plain HTTP, as a browser without JavaScript uses them:
+//! security headers, CSRF, the phone login by forms, language switching.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+
+use crate::TestApp;
+
+/// A browser: keeps cookies, does not follow redirects (so that tests see them).
+struct Browser {
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            base: app.base.clone(),
+        }
+    }
+
+    fn keep(&mut self, headers: &HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, HeaderMap, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        self.keep(&h);
+        (s, h, r.text().await.unwrap())
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        self.keep(&h);
+        (s, h, r.text().await.unwrap())
+    }
+}
+
+/// The value of the hidden field `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn pages_are_locked_down_and_load_nothing_from_elsewhere() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    for path in ["/", "/login"] {
+        let (status, headers, page) = b.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for rule in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "script-src 'self'",
+        ] {
+            assert!(csp.contains(rule), "{csp}");
+        }
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            !page.contains("<script"),
+            "{path}: no scripts, inline or not, yet"
+        );
+        assert!(!page.contains("style=\""), "{path}: no inline styles");
+    }
+    let (status, headers, css) = b.get("/static/style.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.contains("--focus"));
+}
+
+#[tokio::test]
+async fn phone_login_by_forms_with_csrf_and_errors_in_place() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    let (_, _, page) = b.get("/login").await;
+    let csrf = hidden(&page, "csrf");
+    assert!(b.cookies.contains_key("wangban_csrf"));
+    // Without the token (another site posting the form): refused.
+    let (status, _, _) = b.post("/login", &[("phone", "13800000001")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = b
+        .post("/login", &[("csrf", "forged"), ("phone", "13800000001")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A bad number: the same page, an error summary linking to the field, the input kept.
+    let (status, _, page) = b
+        .post("/login", &[("csrf", &csrf), ("phone", "1380000")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("error-summary") && page.contains("href=\"#phone\""),
+        "{page}"
+    );
+    assert!(page.contains("手机号码应为11位"), "{page}");
+    assert!(page.contains("value=\"1380000\""));
+    // A good number: the code page; the code arrives by SMS.
+    let (status, _, page) = b
+        .post("/login", &[("csrf", &csrf), ("phone", "13800000001")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("138****0001"),
+        "the number is shown masked: {page}"
+    );
+    let phone = wangban_core::phone::MobileNumber::parse("13800000001").unwrap();
+    let mut code = None;
+    for _ in 0..250 {
+        code = app.state().sims.sms.last_login_code(&phone);
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let code = code.expect("a login code was sent");
+    let (status, _, page) = b
+        .post(
+            "/login/code",
+            &[
+                ("csrf", &csrf),
+                ("phone", "13800000001"),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    if code != "000000" {
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(page.contains("href=\"#code\""), "{page}");
+    }
+    let (status, headers, _) = b
+        .post(
+            "/login/code",
+            &[("csrf", &csrf), ("phone", "13800000001"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/applications");
+    let session = b
+        .cookies
+        .get("wangban_session")
+        .cloned()
+        .expect("a session cookie");
+    let set = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let (status, _, page) = b.get("/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("我的申请") && page.contains("138****0001"),
+        "{page}"
+    );
+    // Log out: the session ends, the page sends you to the login.
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!b.cookies.contains_key("wangban_session"));
+    let (status, headers, _) = b.get("/applications").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/login");
+    // The old session token opens nothing any more.
+    b.cookies.insert("wangban_session".into(), session);
+    let (status, _, _) = b.get("/applications").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_language_switch_remembers_the_choice_and_stays_on_this_site() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    let (_, _, page) = b.get("/login").await;
+    assert!(page.contains("lang=\"zh-CN\"") && page.contains("用手机号码登录"));
+    assert!(page.contains("href=\"/lang/en?next=/login\""), "{page}");
+    let (status, headers, _) = b.get("/lang/en?next=/login").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/login");
+    let (_, _, page) = b.get("/login").await;
+    assert!(
+        page.contains("lang=\"en\"") && page.contains("Log in with your mobile number"),
+        "{page}"
+    );
+    // API errors follow the same choice.
+    let (_, _, body) = b.get("/api/v1/nothing").await;
+    assert!(body.contains("Not found"), "{body}");
+    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil"] {
+        let (status, headers, _) = b.get(&format!("/lang/zh-CN?next={evil}")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers[LOCATION], "/", "{evil}");
+    }
+    let (status, _, _) = b.get("/lang/fr").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
