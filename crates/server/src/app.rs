@@ -122,6 +122,11 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login_form).post(web::login_send))
         .route("/login/code", post(web::login_verify))
         .route("/applications", get(web::applications))
+        .route(
+            "/identity",
+            get(web::identity_form).post(web::identity_submit),
+        )
+        .route("/eligibility", get(web::eligibility))
         .route("/logout", post(web::logout))
         .route("/health", get(api::health::health))
         .route("/ready", get(api::health::ready))

@@ -428,3 +428,215 @@ pub async fn logout(
     );
     Ok(r)
 }
+
+#[derive(Template)]
+#[template(path = "identity.html")]
+struct IdentityPage {
+    t: T,
+    path: &'static str,
+    csrf: String,
+    name: String,
+    id_number: String,
+    errors: Vec<FieldError>,
+}
+
+/// Real-person authentication: name, ID number and a live photo (the login page when not
+/// logged in).
+pub async fn identity_form(
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<ApplicantAuth, ApiError>,
+) -> Response {
+    if auth.is_err() {
+        return Redirect::to("/login").into_response();
+    }
+    let (csrf, set) = csrf(&headers);
+    let p = IdentityPage {
+        t: T(locale),
+        path: "/identity",
+        csrf,
+        name: String::new(),
+        id_number: String::new(),
+        errors: vec![],
+    };
+    page(StatusCode::OK, p.render(), set)
+}
+
+/// Checks the identity; on success goes on to the eligibility check, otherwise explains on the
+/// same page (with the way forward once attempts run out).
+pub async fn identity_submit(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<ApplicantAuth, ApiError>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, ApiError> {
+    let Ok(auth) = auth else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let bad = || ApiError::key(StatusCode::BAD_REQUEST, "api-bad-multipart");
+    let (mut sent_csrf, mut name, mut id_number, mut capture) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        bytes::Bytes::new(),
+    );
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad())? {
+        match field.name().unwrap_or("") {
+            "csrf" => sent_csrf = field.text().await.map_err(|_| bad())?,
+            "name" => name = field.text().await.map_err(|_| bad())?,
+            "id_number" => id_number = field.text().await.map_err(|_| bad())?,
+            "capture" => {
+                capture = field
+                    .bytes()
+                    .await
+                    .map_err(|_| ApiError::key(StatusCode::PAYLOAD_TOO_LARGE, "api-too-large"))?
+            }
+            _ => return Err(bad()),
+        }
+    }
+    check_csrf(&headers, &sent_csrf)?;
+    match crate::api::identity::verify_identity(&state, auth.applicant, &name, &id_number, capture)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/eligibility").into_response()),
+        Err(e) => {
+            let field = match e.message.key {
+                k if k.starts_with("name-") || k == "proofing-name-mismatch" => "name",
+                k if k.starts_with("id-") || k == "proofing-unknown-id" => "id_number",
+                _ => "capture",
+            };
+            let (csrf, _) = csrf(&headers);
+            let p = IdentityPage {
+                t: T(locale),
+                path: "/identity",
+                csrf,
+                name,
+                id_number,
+                errors: vec![FieldError {
+                    field,
+                    message: e.message.render(locale),
+                }],
+            };
+            Ok(page(e.status, p.render(), None))
+        }
+    }
+}
+
+struct Choice {
+    code: &'static str,
+    label: String,
+    checked: bool,
+}
+
+struct RuleRow {
+    verdict: String,
+    explanation: String,
+    way_forward: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "eligibility.html")]
+struct EligibilityPage {
+    t: T,
+    path: &'static str,
+    errors: Vec<FieldError>,
+    kinds: Vec<Choice>,
+    reasons: Vec<Choice>,
+    checked: bool,
+    eligible: bool,
+    rules: Vec<RuleRow>,
+}
+
+#[derive(Deserialize)]
+pub struct EligibilityQuery {
+    kind: Option<String>,
+    reason: Option<String>,
+}
+
+/// "May I apply online?": every rule, in plain words, with the way forward for each one that
+/// fails.
+pub async fn eligibility(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    auth: Result<ApplicantAuth, ApiError>,
+    Query(q): Query<EligibilityQuery>,
+) -> Result<Response, ApiError> {
+    use wangban_core::document::{DocumentKind, Reason};
+    use wangban_core::eligibility::Verdict;
+    let Ok(auth) = auth else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    if crate::api::eligibility::verified_id(&state, auth.applicant)
+        .await
+        .is_err()
+    {
+        return Ok(Redirect::to("/identity").into_response());
+    }
+    let kind = q
+        .kind
+        .as_deref()
+        .and_then(|k| k.parse::<DocumentKind>().ok());
+    let reason = q.reason.as_deref().and_then(|r| r.parse::<Reason>().ok());
+    let mut p = EligibilityPage {
+        t: T(locale),
+        path: "/eligibility",
+        errors: vec![],
+        kinds: DocumentKind::ALL
+            .into_iter()
+            .map(|k| Choice {
+                code: k.code(),
+                label: k.label().render(locale),
+                checked: Some(k) == kind,
+            })
+            .collect(),
+        reasons: Reason::ALL
+            .into_iter()
+            .map(|r| Choice {
+                code: r.code(),
+                label: r.label().render(locale),
+                checked: Some(r) == reason,
+            })
+            .collect(),
+        checked: false,
+        eligible: false,
+        rules: vec![],
+    };
+    if let (Some(kind), Some(reason)) = (kind, reason) {
+        let report = crate::api::eligibility::assess_applicant(
+            &state,
+            auth.applicant,
+            wangban_core::eligibility::Request { kind, reason },
+            None,
+        )
+        .await?;
+        p.checked = true;
+        p.eligible = report.eligible;
+        // Failed rules first, then the ones met; rules that do not apply are left out.
+        let mut outcomes: Vec<_> = report
+            .outcomes
+            .iter()
+            .filter(|o| o.verdict != Verdict::NotApplicable)
+            .collect();
+        outcomes.sort_by_key(|o| o.verdict != Verdict::Fail);
+        p.rules = outcomes
+            .into_iter()
+            .map(|o| RuleRow {
+                verdict: Message::new(if o.verdict == Verdict::Fail {
+                    "page-elig-fail"
+                } else {
+                    "page-elig-pass"
+                })
+                .render(locale),
+                explanation: o.explanation.render(locale),
+                way_forward: o.way_forward.as_ref().map(|m| m.render(locale)),
+            })
+            .collect();
+    } else if q.kind.is_some() || q.reason.is_some() {
+        p.errors.push(FieldError {
+            field: "kind-passport",
+            message: Message::new("page-elig-choose").render(locale),
+        });
+    }
+    Ok(page(StatusCode::OK, p.render(), None))
+}

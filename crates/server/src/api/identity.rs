@@ -89,8 +89,28 @@ pub async fn verify(
     auth: ApplicantAuth,
     multipart: Multipart,
 ) -> Result<Json<Verified>, ApiError> {
+    let (name, id_number, capture) = read_form(&state, multipart).await?;
+    let (name, id_number) =
+        verify_identity(&state, auth.applicant, &name, &id_number, capture).await?;
+    Ok(Json(Verified {
+        verified: true,
+        name,
+        id_number,
+    }))
+}
+
+/// Checks name + ID number + live capture with the proofing service and binds the identity to
+/// the applicant; returns the masked name and ID number. Counts failures and locks after the
+/// limit, with the way forward in the message.
+pub async fn verify_identity(
+    state: &AppState,
+    applicant_id: wangban_store::ApplicantId,
+    name: &str,
+    id_number: &str,
+    capture: bytes::Bytes,
+) -> Result<(String, String), ApiError> {
     let now = state.now();
-    let applicant = state.store.applicant(auth.applicant).await?;
+    let applicant = state.store.applicant(applicant_id).await?;
     if let Some(until) = applicant.proofing_locked_until {
         if now < until {
             return Err(ApiError::new(
@@ -99,11 +119,16 @@ pub async fn verify(
                     .with("until", wangban_core::time::format_local(until)),
             ));
         }
-        state.store.reset_proofing_failures(auth.applicant).await?;
+        state.store.reset_proofing_failures(applicant_id).await?;
     }
-    let (name, id_number, capture) = read_form(&state, multipart).await?;
-    let name = PersonName::parse(&name).map_err(|e| ApiError::invalid(&e))?;
-    let id = IdNumber::parse(&id_number, state.today()).map_err(|e| ApiError::invalid(&e))?;
+    if capture.len() > state.settings.uploads.max_capture_bytes {
+        return Err(ApiError::key(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "api-too-large",
+        ));
+    }
+    let name = PersonName::parse(name).map_err(|e| ApiError::invalid(&e))?;
+    let id = IdNumber::parse(id_number, state.today()).map_err(|e| ApiError::invalid(&e))?;
     let outcome = state
         .gateways
         .proofing
@@ -125,7 +150,7 @@ pub async fn verify(
     };
     let audit = |action: &str, detail: serde_json::Value| NewAudit {
         at: now,
-        actor: AuditActor::Applicant(auth.applicant),
+        actor: AuditActor::Applicant(applicant_id),
         action: action.into(),
         application: None,
         detail,
@@ -134,7 +159,7 @@ pub async fn verify(
         None => {
             state
                 .store
-                .set_identity(auth.applicant, name.as_str(), id.as_str(), now)
+                .set_identity(applicant_id, name.as_str(), id.as_str(), now)
                 .await?;
             state
                 .store
@@ -143,11 +168,7 @@ pub async fn verify(
                     json!({ "id_number": id.masked() }),
                 ))
                 .await?;
-            Ok(Json(Verified {
-                verified: true,
-                name: mask_name(name.as_str()),
-                id_number: mask_id(id.as_str()),
-            }))
+            Ok((mask_name(name.as_str()), mask_id(id.as_str())))
         }
         Some(code) => {
             let max = state.settings.proofing.max_failures;
@@ -156,7 +177,7 @@ pub async fn verify(
                 .then(|| now + Duration::minutes(state.settings.proofing.lock_minutes));
             let failures = state
                 .store
-                .record_proofing_failure(auth.applicant, lock)
+                .record_proofing_failure(applicant_id, lock)
                 .await?;
             state
                 .store

@@ -252,3 +252,130 @@ async fn the_language_switch_remembers_the_choice_and_stays_on_this_site() {
     let (status, _, _) = b.get("/lang/fr").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Logs `phone` in through the pages; returns the CSRF token.
+async fn login(app: &TestApp, b: &mut Browser, phone: &str) -> String {
+    let (_, _, page) = b.get("/login").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = b.post("/login", &[("csrf", &csrf), ("phone", phone)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let number = wangban_core::phone::MobileNumber::parse(phone).unwrap();
+    let mut code = None;
+    for _ in 0..250 {
+        code = app.state().sims.sms.last_login_code(&number);
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let code = code.expect("a login code");
+    let (status, _, _) = b
+        .post(
+            "/login/code",
+            &[("csrf", &csrf), ("phone", phone), ("code", &code)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    csrf
+}
+
+async fn identity(
+    b: &mut Browser,
+    csrf: &str,
+    name: &str,
+    id: &str,
+) -> (StatusCode, HeaderMap, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("name", name.to_owned())
+        .text("id_number", id.to_owned())
+        .part(
+            "capture",
+            reqwest::multipart::Part::bytes(crate::capture()).file_name("me.jpg"),
+        );
+    let r = b
+        .http
+        .post(format!("{}/identity", b.base))
+        .header("cookie", b.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (s, h) = (r.status(), r.headers().clone());
+    (s, h, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn identity_then_eligibility_by_pages() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    // Not logged in: sent to the login page.
+    let (status, headers, _) = b.get("/identity").await;
+    assert_eq!(
+        (status, &headers[LOCATION]),
+        (StatusCode::SEE_OTHER, &"/login".parse().unwrap())
+    );
+    let c = wangban_gateways::registry::demo_citizen("several-rules").unwrap();
+    let csrf = login(&app, &mut b, c.phone.as_str()).await;
+    // Eligibility needs identity first.
+    let (status, headers, _) = b.get("/eligibility").await;
+    assert_eq!(
+        (status, &headers[LOCATION]),
+        (StatusCode::SEE_OTHER, &"/identity".parse().unwrap())
+    );
+    let (_, _, page) = b.get("/identity").await;
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    // A mistyped ID number is explained beside the form, the input kept.
+    let (status, _, page) = identity(&mut b, &csrf, c.name.as_str(), "310101199001010010").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("href=\"#id_number\""), "{page}");
+    assert!(page.contains(c.name.as_str()));
+    // Without the CSRF token: refused.
+    let (status, _, _) = identity(&mut b, "", c.name.as_str(), c.id_number.as_str()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = identity(&mut b, &csrf, c.name.as_str(), c.id_number.as_str()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/eligibility");
+    // The result: every failed rule in plain words with the way forward, failed ones first.
+    let (status, _, page) = b
+        .get("/eligibility?kind=passport&reason=expiring_soon")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("您暂不能网上办理"), "{page}");
+    let first_met = page.find("符合 —").unwrap_or(usize::MAX);
+    let last_failed = page.rfind("不符合").unwrap();
+    assert!(
+        last_failed < first_met || first_met == usize::MAX,
+        "failed rules come first"
+    );
+    for code in c.expected_failure_codes() {
+        // Each failed rule's way forward is the catalogue's `<code>-next` text.
+        let key: &'static str = Box::leak(format!("{code}-next").into_boxed_str());
+        let next = wangban_core::i18n::Message::new(key).render(wangban_core::i18n::Locale::ZhCn);
+        let head: String = next.chars().take(6).collect();
+        assert!(
+            page.contains(&head),
+            "way forward for {code} missing: {page}"
+        );
+    }
+    // Choosing only one of the two asks for both.
+    let (_, _, page) = b.get("/eligibility?kind=passport").await;
+    assert!(page.contains("请选择证件种类和办理事由"), "{page}");
+}
+
+#[tokio::test]
+async fn an_eligible_resident_is_told_so() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    let c = wangban_gateways::registry::demo_citizen("hkmo-expiring").unwrap();
+    let csrf = login(&app, &mut b, c.phone.as_str()).await;
+    let (status, _, _) = identity(&mut b, &csrf, c.name.as_str(), c.id_number.as_str()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    b.get("/lang/en?next=/").await;
+    let (_, _, page) = b
+        .get("/eligibility?kind=hk_macao_permit&reason=expiring_soon")
+        .await;
+    assert!(page.contains("You can apply online"), "{page}");
+    assert!(!page.contains("Not met"), "{page}");
+    assert!(page.contains("checked"), "the choices are kept");
+}
