@@ -134,7 +134,12 @@ pub async fn switch_language(
     let locale: Locale = tag.parse().map_err(|_| ApiError::not_found())?;
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        // A local path of visible ASCII only: no other site, no header injection.
+        .filter(|n| {
+            n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
+        })
         .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(

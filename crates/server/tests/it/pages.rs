@@ -244,7 +244,13 @@ async fn the_language_switch_remembers_the_choice_and_stays_on_this_site() {
     // API errors follow the same choice.
     let (_, _, body) = b.get("/api/v1/nothing").await;
     assert!(body.contains("Not found"), "{body}");
-    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil"] {
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil",
+        "/%0d%0aSet-Cookie:%20x=y",
+        "/caf%C3%A9",
+    ] {
         let (status, headers, _) = b.get(&format!("/lang/zh-CN?next={evil}")).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(headers[LOCATION], "/", "{evil}");
