@@ -527,17 +527,31 @@ fn check_size(w: u32, h: u32, s: &PhotoSettings) -> Check {
     )
 }
 
+/// Pass when `ok`; otherwise an advisory when the normalised crop fixes it, else a failure.
+/// `keys`: the messages for those three verdicts.
+fn fixable_by_crop(ok: bool, crop: &Crop, keys: [&'static str; 3]) -> (Verdict, &'static str) {
+    if ok {
+        (Verdict::Pass, keys[0])
+    } else if matches!(crop, Crop::Fits { .. }) {
+        (Verdict::Advisory, keys[1])
+    } else {
+        (Verdict::Fail, keys[2])
+    }
+}
+
 fn check_aspect(w: u32, h: u32, crop: &Crop, s: &PhotoSettings) -> Check {
     let want = f64::from(s.out_width) / f64::from(s.out_height.max(1));
     let ratio = f64::from(w) / f64::from(h.max(1));
     let dev = (ratio / want - 1.0).abs();
-    let (verdict, key) = if dev <= s.aspect_tolerance {
-        (Verdict::Pass, "media-photo-aspect-ok")
-    } else if matches!(crop, Crop::Fits { .. }) {
-        (Verdict::Advisory, "media-photo-aspect-cropped")
-    } else {
-        (Verdict::Fail, "media-photo-aspect-bad")
-    };
+    let (verdict, key) = fixable_by_crop(
+        dev <= s.aspect_tolerance,
+        crop,
+        [
+            "media-photo-aspect-ok",
+            "media-photo-aspect-cropped",
+            "media-photo-aspect-bad",
+        ],
+    );
     check(
         "photo-aspect",
         verdict,
@@ -615,13 +629,15 @@ fn check_head_position(hd: &Head, w: f64, h: f64, crop: &Crop, s: &PhotoSettings
         m("chin_gap", chin_gap, "ratio"),
     ];
     let ok = offset.abs() <= s.centre_tolerance && crown_gap >= 0.0 && chin_gap >= 0.0;
-    let (verdict, key) = if ok {
-        (Verdict::Pass, "media-photo-head-position-ok")
-    } else if matches!(crop, Crop::Fits { .. }) {
-        (Verdict::Advisory, "media-photo-head-position-cropped")
-    } else {
-        (Verdict::Fail, "media-photo-head-position-bad")
-    };
+    let (verdict, key) = fixable_by_crop(
+        ok,
+        crop,
+        [
+            "media-photo-head-position-ok",
+            "media-photo-head-position-cropped",
+            "media-photo-head-position-bad",
+        ],
+    );
     check(
         "photo-head-position",
         verdict,

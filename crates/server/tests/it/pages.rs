@@ -159,16 +159,7 @@ async fn phone_login_by_forms_with_csrf_and_errors_in_place() {
         page.contains("138****0001"),
         "the number is shown masked: {page}"
     );
-    let phone = wangban_core::phone::MobileNumber::parse("13800000001").unwrap();
-    let mut code = None;
-    for _ in 0..250 {
-        code = app.state().sims.sms.last_login_code(&phone);
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let code = code.expect("a login code was sent");
+    let code = wait_for_login_code(&app, "13800000001").await;
     let (status, _, page) = b
         .post(
             "/login/code",
@@ -265,16 +256,7 @@ async fn login(app: &TestApp, b: &mut Browser, phone: &str) -> String {
     let csrf = hidden(&page, "csrf");
     let (status, _, _) = b.post("/login", &[("csrf", &csrf), ("phone", phone)]).await;
     assert_eq!(status, StatusCode::OK);
-    let number = wangban_core::phone::MobileNumber::parse(phone).unwrap();
-    let mut code = None;
-    for _ in 0..250 {
-        code = app.state().sims.sms.last_login_code(&number);
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let code = code.expect("a login code");
+    let code = wait_for_login_code(app, phone).await;
     let (status, _, _) = b
         .post(
             "/login/code",
@@ -384,4 +366,16 @@ async fn an_eligible_resident_is_told_so() {
     assert!(page.contains("You can apply online"), "{page}");
     assert!(!page.contains("Not met"), "{page}");
     assert!(page.contains("checked"), "the choices are kept");
+}
+
+/// The login code the SMS simulator sent to `phone` (waits for the job runner to send it).
+async fn wait_for_login_code(app: &TestApp, phone: &str) -> String {
+    let number = wangban_core::phone::MobileNumber::parse(phone).unwrap();
+    for _ in 0..250 {
+        if let Some(code) = app.state().sims.sms.last_login_code(&number) {
+            return code;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no login code was sent to {phone}");
 }
