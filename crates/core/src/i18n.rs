@@ -279,6 +279,16 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/en/signature.ftl"),
     ),
     (
+        "apply",
+        include_str!("../locales/zh-CN/apply.ftl"),
+        include_str!("../locales/en/apply.ftl"),
+    ),
+    (
+        "office",
+        include_str!("../locales/zh-CN/office.ftl"),
+        include_str!("../locales/en/office.ftl"),
+    ),
+    (
         "cli",
         include_str!("../locales/zh-CN/cli.ftl"),
         include_str!("../locales/en/cli.ftl"),

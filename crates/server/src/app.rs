@@ -116,18 +116,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .nest("/api/v1", api)
-        .route("/", get(web::start))
-        .route("/static/style.css", get(web::stylesheet))
-        .route("/lang/{tag}", get(web::switch_language))
-        .route("/login", get(web::login_form).post(web::login_send))
-        .route("/login/code", post(web::login_verify))
-        .route("/applications", get(web::applications))
-        .route(
-            "/identity",
-            get(web::identity_form).post(web::identity_submit),
-        )
-        .route("/eligibility", get(web::eligibility))
-        .route("/logout", post(web::logout))
+        .merge(web::routes())
         .route("/health", get(api::health::health))
         .route("/ready", get(api::health::ready))
         .merge(sim::routes())

@@ -2,8 +2,11 @@
 //! folder per test, the built-in simulators, and a clock the tests move. One test binary, one
 //! module per area.
 
+mod applicant_pages;
+mod browser;
 mod errors;
 mod journeys;
+mod officer_pages;
 mod pages;
 mod rules;
 mod uploads;

@@ -1,0 +1,2 @@
+//! The officers' pages over plain HTTP: login with TOTP, queue, application view, casework,
+//! production, dispatch, pickup, dashboard.
