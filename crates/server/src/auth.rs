@@ -22,6 +22,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub const COOKIE: &str = "wangban_session";
+/// The cookie of an officer's page session (apart from the applicant's, so that both can be
+/// logged in in one browser).
+pub const OFFICER_COOKIE: &str = "wangban_officer";
 
 /// A new random session token and the hash that is stored.
 pub fn new_token() -> (String, String) {
@@ -34,22 +37,28 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn presented_token(parts: &Parts) -> Option<String> {
+fn presented_token(parts: &Parts, kind: SessionKind) -> Option<String> {
     if let Some(v) = parts.headers.get(header::AUTHORIZATION)
         && let Ok(v) = v.to_str()
         && let Some(t) = v.strip_prefix("Bearer ")
     {
         return Some(t.trim().to_owned());
     }
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
+    let names: &[&str] = match kind {
+        SessionKind::Applicant => &[COOKIE],
+        SessionKind::Officer => &[OFFICER_COOKIE, COOKIE],
+    };
+    names.iter().find_map(|name| {
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_owned())
+    })
 }
 
 impl AppState {
@@ -94,7 +103,7 @@ impl AppState {
 
     /// The live session for the presented token, its idle timeout moved on.
     async fn live_session(&self, parts: &Parts, kind: SessionKind) -> Result<Session, ApiError> {
-        let token = presented_token(parts).ok_or_else(ApiError::unauthorized)?;
+        let token = presented_token(parts, kind).ok_or_else(ApiError::unauthorized)?;
         let hash = hash_token(&token);
         let session = self
             .store

@@ -54,16 +54,29 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OfficerLogin>,
 ) -> Result<Response, ApiError> {
+    let (token, expires_at) = check_password(&state, &body.username, &body.password).await?;
+    Ok(Json(OfficerLoginStep {
+        token,
+        stage: "totp_required".into(),
+        expires_at,
+    })
+    .into_response())
+}
+
+/// The password step shared by the API and the pages: a `totp_pending` session on success;
+/// the same 401 for an unknown user and a wrong password, in the same time.
+pub async fn check_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let wrong = || ApiError::key(StatusCode::UNAUTHORIZED, "api-officer-login-failed");
-    let officer = state
-        .store
-        .officer_by_username(body.username.trim())
-        .await?;
+    let officer = state.store.officer_by_username(username.trim()).await?;
     let Some(officer) = officer.filter(|o| o.active) else {
-        crate::password::dummy_verify(&body.password);
+        crate::password::dummy_verify(password);
         return Err(wrong());
     };
-    if !crate::password::verify(&body.password, &officer.password_hash) {
+    if !crate::password::verify(password, &officer.password_hash) {
         state
             .store
             .audit(&NewAudit {
@@ -76,19 +89,13 @@ pub async fn login(
             .await?;
         return Err(wrong());
     }
-    let (token, expires_at) = state
+    state
         .open_session(
             SessionKind::Officer,
             officer.id.0,
             SessionStage::TotpPending,
         )
-        .await?;
-    Ok(Json(OfficerLoginStep {
-        token,
-        stage: "totp_required".into(),
-        expires_at,
-    })
-    .into_response())
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -106,9 +113,28 @@ pub async fn login_totp(
     pending: PendingOfficer,
     ApiJson(body): ApiJson<TotpCode>,
 ) -> Result<Response, ApiError> {
+    let (token, expires_at) = check_totp(&state, &pending, &body.code).await?;
+    Ok(with_cookie(
+        Json(OfficerLoginStep {
+            token: token.clone(),
+            stage: "complete".into(),
+            expires_at,
+        })
+        .into_response(),
+        &token,
+    ))
+}
+
+/// The TOTP step shared by the API and the pages: the pending session is replaced by a new,
+/// full one (a new session id), and the login is audited.
+pub async fn check_totp(
+    state: &AppState,
+    pending: &PendingOfficer,
+    code: &str,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let officer = state.store.officer(pending.officer).await?;
     let secret = crate::totp::base32_decode(&officer.totp_secret).unwrap_or_default();
-    if !crate::totp::verify(&secret, &body.code, state.now().timestamp()) {
+    if !crate::totp::verify(&secret, code, state.now().timestamp()) {
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-totp-invalid"));
     }
     state.store.delete_session(&pending.token_hash).await?;
@@ -125,15 +151,7 @@ pub async fn login_totp(
             detail: json!({ "role": officer.role }),
         })
         .await?;
-    Ok(with_cookie(
-        Json(OfficerLoginStep {
-            token: token.clone(),
-            stage: "complete".into(),
-            expires_at,
-        })
-        .into_response(),
-        &token,
-    ))
+    Ok((token, expires_at))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -185,33 +203,7 @@ pub async fn queue(
     officer: OfficerAuth,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> Result<Json<Vec<QueueItem>>, ApiError> {
-    officer.require(CASEWORK_ROLES)?;
-    let states = match &q.state {
-        Some(s) => vec![AppStateCode::from_code(s).ok_or_else(|| {
-            ApiError::key(StatusCode::BAD_REQUEST, "api-bad-query")
-                .with_detail(json!({ "state": s }))
-        })?],
-        None => default_states(officer.role),
-    };
-    if let Some(k) = &q.kind {
-        k.parse::<wangban_core::document::DocumentKind>()
-            .map_err(|e| ApiError::invalid(&e))?;
-    }
-    if let Some(r) = &q.reason {
-        r.parse::<wangban_core::document::Reason>()
-            .map_err(|e| ApiError::invalid(&e))?;
-    }
-    let rows = state
-        .store
-        .queue(&QueueFilter {
-            states: states.iter().map(|s| s.code().to_owned()).collect(),
-            kind: q.kind,
-            reason: q.reason,
-            district: q.district,
-            judgement_requested: q.judgement.unwrap_or(false),
-            limit: q.limit.unwrap_or(50).min(500),
-        })
-        .await?;
+    let rows = queue_rows(&state, &officer, q).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| QueueItem {
@@ -229,6 +221,43 @@ pub async fn queue(
             })
             .collect(),
     ))
+}
+
+/// The rows of the work queue for `officer` (shared by the API and the pages), earliest
+/// deadline first; bad filter values are a 400/422 with the field named.
+pub async fn queue_rows(
+    state: &AppState,
+    officer: &OfficerAuth,
+    q: QueueQuery,
+) -> Result<Vec<wangban_store::ApplicationRow>, ApiError> {
+    officer.require(CASEWORK_ROLES)?;
+    let states = match &q.state {
+        Some(s) => vec![AppStateCode::from_code(s).ok_or_else(|| {
+            ApiError::key(StatusCode::BAD_REQUEST, "api-bad-query")
+                .with_detail(json!({ "state": s }))
+        })?],
+        None => default_states(officer.role),
+    };
+    if let Some(k) = &q.kind {
+        k.parse::<wangban_core::document::DocumentKind>()
+            .map_err(|e| ApiError::invalid(&e))?;
+    }
+    if let Some(r) = &q.reason {
+        r.parse::<wangban_core::document::Reason>()
+            .map_err(|e| ApiError::invalid(&e))?;
+    }
+    state
+        .store
+        .queue(&QueueFilter {
+            states: states.iter().map(|s| s.code().to_owned()).collect(),
+            kind: q.kind,
+            reason: q.reason,
+            district: q.district,
+            judgement_requested: q.judgement.unwrap_or(false),
+            limit: q.limit.unwrap_or(50).min(500),
+        })
+        .await
+        .map_err(ApiError::from)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -277,9 +306,22 @@ pub async fn detail(
     ApiPath(number): ApiPath<String>,
     ApiQuery(q): ApiQuery<DetailQuery>,
 ) -> Result<Json<OfficerDetail>, ApiError> {
+    Ok(Json(
+        officer_detail(&state, &officer, &number, q.reveal.unwrap_or(false), locale).await?,
+    ))
+}
+
+/// One application for an officer (shared by the API and the pages); personal data masked
+/// unless `reveal`. Every look is written to the audit log, with the flag.
+pub async fn officer_detail(
+    state: &AppState,
+    officer: &OfficerAuth,
+    number: &str,
+    reveal: bool,
+    locale: wangban_core::i18n::Locale,
+) -> Result<OfficerDetail, ApiError> {
     officer.require(CASEWORK_ROLES)?;
-    let loaded = load_for_officer(&state, &number).await?;
-    let reveal = q.reveal.unwrap_or(false);
+    let loaded = load_for_officer(state, number).await?;
     state
         .store
         .audit(&NewAudit {
@@ -315,8 +357,8 @@ pub async fn detail(
         },
         Err(_) => Value::Null,
     };
-    let view = application_view(&state, &loaded, officer.role, locale).await?;
-    Ok(Json(OfficerDetail {
+    let view = application_view(state, &loaded, officer.role, locale).await?;
+    Ok(OfficerDetail {
         actions: loaded
             .app
             .available_events(officer.role)
@@ -339,7 +381,7 @@ pub async fn detail(
         registry,
         claimed_by: loaded.row.claimed_by.map(|o| o.0),
         history: timeline_entries(&loaded, locale),
-    }))
+    })
 }
 
 fn mask_document(n: &str) -> String {
@@ -406,8 +448,32 @@ pub async fn act(
     ApiPath((number, action)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<CaseworkBody>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let body = body.unwrap_or_default();
-    let kind = match action.as_str() {
+    let loaded = perform(
+        &state,
+        &officer,
+        &number,
+        &action,
+        body.unwrap_or_default(),
+        None,
+    )
+    .await?;
+    Ok(Json(
+        application_view(&state, &loaded, officer.role, locale).await?,
+    ))
+}
+
+/// A casework step (shared by the API and the pages): checks the role against the state
+/// machine's table, then the step's data, then commits it with its effects. With
+/// `expected_version`, a change made since the officer looked is a 409 (stale).
+pub async fn perform(
+    state: &AppState,
+    officer: &OfficerAuth,
+    number: &str,
+    action: &str,
+    body: CaseworkBody,
+    expected_version: Option<i64>,
+) -> Result<Loaded, ApiError> {
+    let kind = match action {
         "claim" => EventKind::Claim,
         "release" => EventKind::Release,
         "request-correction" => EventKind::RequestCorrection,
@@ -419,7 +485,13 @@ pub async fn act(
         "collected" => EventKind::Collected,
         _ => return Err(ApiError::not_found()),
     };
-    let loaded = load_for_officer(&state, &number).await?;
+    let loaded = load_for_officer(state, number).await?;
+    if let Some(v) = expected_version
+        && v != loaded.row.version
+    {
+        return Err(ApiError::key(StatusCode::CONFLICT, "api-conflict")
+            .with_detail(json!({ "reason": "stale_version" })));
+    }
     // A role that may never take this step is refused before anything else is looked at.
     if !TRANSITIONS
         .iter()
@@ -438,7 +510,7 @@ pub async fn act(
         Ok(())
     };
     let mut effects = Effects::default();
-    let event = match action.as_str() {
+    let event = match action {
         "claim" => {
             effects.claimed_by = Some(Some(me));
             Event::Claim
@@ -641,10 +713,7 @@ pub async fn act(
     state
         .act(&loaded, Action::new(now, officer.role, event), who, effects)
         .await?;
-    let loaded = load_for_officer(&state, &number).await?;
-    Ok(Json(
-        application_view(&state, &loaded, officer.role, locale).await?,
-    ))
+    load_for_officer(state, number).await
 }
 
 /// One of an application's files (original, normalised or overlay) for an officer. Every look
@@ -659,10 +728,20 @@ pub async fn file(
     ApiPath((number, slot)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<crate::api::uploads::FileQuery>,
 ) -> Result<Response, ApiError> {
+    officer_file(&state, &officer, &number, &slot, q.variant.as_deref()).await
+}
+
+/// One of an application's files for an officer (shared by the API and the pages); audited.
+pub async fn officer_file(
+    state: &AppState,
+    officer: &OfficerAuth,
+    number: &str,
+    slot: &str,
+    variant: Option<&str>,
+) -> Result<Response, ApiError> {
     officer.require(CASEWORK_ROLES)?;
-    let loaded = load_for_officer(&state, &number).await?;
-    let response =
-        crate::api::uploads::file_response(&state, &loaded, &slot, q.variant.as_deref()).await?;
+    let loaded = load_for_officer(state, number).await?;
+    let response = crate::api::uploads::file_response(state, &loaded, slot, variant).await?;
     state
         .store
         .audit(&NewAudit {
@@ -670,7 +749,7 @@ pub async fn file(
             actor: AuditActor::Officer(officer.officer.id),
             action: "application.view_file".into(),
             application: Some(loaded.row.id),
-            detail: json!({ "slot": slot, "variant": q.variant.as_deref().unwrap_or("original") }),
+            detail: json!({ "slot": slot, "variant": variant.unwrap_or("original") }),
         })
         .await?;
     Ok(response)

@@ -1,0 +1,644 @@
+//! The officers' lists: the review queue (filters, sort), production, dispatch and pickup, and
+//! the supervisor's dashboard.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use wangban_core::document::{DocumentKind, Reason};
+use wangban_core::i18n::{Locale, Message};
+use wangban_core::state::{Actor, EventKind, State as S};
+use wangban_store::QueueFilter;
+
+use super::{Nav, age_days, due_text, gate, nav};
+use crate::api::officer::{QueueQuery, queue_rows};
+use crate::app::AppState;
+use crate::auth::{CASEWORK_ROLES, OfficerAuth};
+use crate::error::{ApiError, Lang};
+use crate::web::{FieldError, T, csrf, page};
+
+pub(crate) struct Opt {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
+}
+
+fn opts<I: IntoIterator<Item = (String, String)>>(items: I, current: &Option<String>) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(value, label)| Opt {
+            selected: current.as_deref() == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+fn kind_label(code: &str, locale: Locale) -> String {
+    code.parse::<DocumentKind>()
+        .map(|k| k.label().render(locale))
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+fn reason_label(code: &str, locale: Locale) -> String {
+    code.parse::<Reason>()
+        .map(|k| k.label().render(locale))
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+fn state_label(code: &str, locale: Locale) -> String {
+    S::from_code(code)
+        .map(|s| s.label().render(locale))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// The states an officer may filter the queue by.
+const QUEUE_STATES: &[S] = &[
+    S::Submitted,
+    S::UnderReview,
+    S::CorrectionRequested,
+    S::AwaitingPayment,
+    S::InProduction,
+    S::Produced,
+    S::Dispatched,
+    S::ReadyForPickup,
+];
+
+#[derive(Deserialize, Default)]
+pub struct QueueForm {
+    kind: Option<String>,
+    reason: Option<String>,
+    state: Option<String>,
+    district: Option<String>,
+    judgement: Option<String>,
+    sort: Option<String>,
+}
+
+fn some(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub(crate) struct QueueRow {
+    number: String,
+    kind: String,
+    reason: String,
+    state: String,
+    district: String,
+    due: String,
+    left: String,
+    overdue: bool,
+    age: String,
+    claimed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "office_queue.html")]
+struct QueuePage {
+    t: T,
+    path: &'static str,
+    csrf: String,
+    nav: Nav,
+    errors: Vec<FieldError>,
+    kinds: Vec<Opt>,
+    reasons: Vec<Opt>,
+    states: Vec<Opt>,
+    districts: Vec<Opt>,
+    sorts: Vec<Opt>,
+    judgement: bool,
+    rows: Vec<QueueRow>,
+    count: String,
+}
+
+/// The review queue: filters in a GET form, sorted by deadline (default) or by age.
+pub async fn queue(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+    q: Result<Query<QueueForm>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
+        Ok(o) => o,
+        Err(r) => return Ok(r),
+    };
+    let f = q.map(|q| q.0).unwrap_or_default();
+    let (kind, reason, st, district) = (
+        some(f.kind),
+        some(f.reason),
+        some(f.state),
+        some(f.district),
+    );
+    let judgement = f.judgement.is_some_and(|j| !j.is_empty());
+    let sort = some(f.sort).filter(|s| s == "age");
+    let mut errors = vec![];
+    let mut status = StatusCode::OK;
+    let rows = match queue_rows(
+        &state,
+        &officer,
+        QueueQuery {
+            state: st.clone(),
+            kind: kind.clone(),
+            reason: reason.clone(),
+            district: district.clone(),
+            judgement: Some(judgement),
+            limit: Some(200),
+        },
+    )
+    .await
+    {
+        Ok(rows) => rows,
+        Err(e) => {
+            status = e.status;
+            errors.push(FieldError {
+                field: "filters",
+                message: T(locale).t("office-queue-bad-filter"),
+            });
+            vec![]
+        }
+    };
+    let mut rows = rows;
+    if sort.is_some() {
+        // Oldest first: the longest wait in the current state.
+        rows.sort_by_key(|r| (r.updated_at, r.id.0));
+    }
+    // The districts that have work, for the district filter.
+    let mut all_districts: Vec<String> = state
+        .store
+        .queue(&QueueFilter {
+            states: QUEUE_STATES.iter().map(|s| s.code().to_owned()).collect(),
+            kind: None,
+            reason: None,
+            district: None,
+            judgement_requested: false,
+            limit: 1000,
+        })
+        .await?
+        .into_iter()
+        .map(|r| r.hukou_district)
+        .collect();
+    all_districts.sort();
+    all_districts.dedup();
+    let t = T(locale);
+    let me = officer.officer.id;
+    let shown: Vec<QueueRow> = rows
+        .iter()
+        .map(|r| {
+            let (due, left, days) = due_text(&state, r.due_at, locale);
+            QueueRow {
+                number: r.number.clone(),
+                kind: kind_label(&r.kind, locale),
+                reason: reason_label(&r.reason, locale),
+                state: state_label(&r.state, locale),
+                district: r.hukou_district.clone(),
+                due,
+                left,
+                overdue: r.due_at.is_some_and(|d| d <= state.now()) || days.is_some_and(|d| d < 0),
+                age: Message::new("office-age-days")
+                    .with("days", age_days(&state, r.updated_at))
+                    .render(locale),
+                claimed: r.claimed_by == Some(me),
+            }
+        })
+        .collect();
+    let (csrf, set) = csrf(&headers);
+    let p = QueuePage {
+        count: Message::new("office-queue-count")
+            .with("count", shown.len())
+            .render(locale),
+        kinds: opts(
+            DocumentKind::ALL
+                .iter()
+                .map(|k| (k.code().to_owned(), k.label().render(locale))),
+            &kind,
+        ),
+        reasons: opts(
+            Reason::ALL
+                .iter()
+                .map(|k| (k.code().to_owned(), k.label().render(locale))),
+            &reason,
+        ),
+        states: opts(
+            QUEUE_STATES
+                .iter()
+                .map(|s| (s.code().to_owned(), s.label().render(locale))),
+            &st,
+        ),
+        districts: opts(all_districts.into_iter().map(|d| (d.clone(), d)), &district),
+        sorts: opts(
+            [
+                ("deadline".to_owned(), t.t("office-sort-deadline")),
+                ("age".to_owned(), t.t("office-sort-age")),
+            ],
+            &Some(sort.clone().unwrap_or_else(|| "deadline".into())),
+        ),
+        judgement,
+        rows: shown,
+        t,
+        path: "/officer",
+        csrf,
+        nav: nav(&officer, locale, "/officer"),
+        errors,
+    };
+    Ok(page(status, p.render(), set))
+}
+
+pub(crate) struct WorkRow {
+    number: String,
+    kind: String,
+    district: String,
+    delivery: String,
+    due: String,
+    left: String,
+    name: String,
+    id_number: String,
+    tracking: String,
+    can_produce: bool,
+    can_dispatch: bool,
+    can_send_to_hall: bool,
+    can_collect: bool,
+    version: i64,
+    idem: String,
+}
+
+/// Which of the three work lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Work {
+    Production,
+    Dispatch,
+    Pickup,
+}
+
+impl Work {
+    pub(crate) fn from_back(back: &str) -> Option<Work> {
+        match back {
+            "production" => Some(Work::Production),
+            "dispatch" => Some(Work::Dispatch),
+            "pickup" => Some(Work::Pickup),
+            _ => None,
+        }
+    }
+    fn path(self) -> &'static str {
+        match self {
+            Work::Production => "/officer/production",
+            Work::Dispatch => "/officer/dispatch",
+            Work::Pickup => "/officer/pickup",
+        }
+    }
+    fn state(self) -> S {
+        match self {
+            Work::Production => S::InProduction,
+            Work::Dispatch => S::Produced,
+            Work::Pickup => S::ReadyForPickup,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office_work.html")]
+struct WorkPage {
+    t: T,
+    path: &'static str,
+    csrf: String,
+    nav: Nav,
+    errors: Vec<FieldError>,
+    banner: Option<String>,
+    which: &'static str,
+    title: String,
+    intro: String,
+    rows: Vec<WorkRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    pub done: Option<String>,
+    pub number: Option<String>,
+}
+
+pub async fn production(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+    q: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    work(state, locale, headers, auth, q, Work::Production).await
+}
+
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+    q: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    work(state, locale, headers, auth, q, Work::Dispatch).await
+}
+
+pub async fn pickup(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+    q: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    work(state, locale, headers, auth, q, Work::Pickup).await
+}
+
+async fn work(
+    state: AppState,
+    locale: Locale,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+    q: Result<Query<Done>, axum::extract::rejection::QueryRejection>,
+    which: Work,
+) -> Result<Response, ApiError> {
+    let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, which.path()) {
+        Ok(o) => o,
+        Err(r) => return Ok(r),
+    };
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let banner = super::cases::banner(&state, locale, q.done.as_deref(), q.number.as_deref()).await;
+    render_work(
+        &state,
+        &officer,
+        locale,
+        &headers,
+        which,
+        banner,
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A work list (production, dispatch or pickup), with a banner or errors.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_work(
+    state: &AppState,
+    officer: &OfficerAuth,
+    locale: Locale,
+    headers: &HeaderMap,
+    which: Work,
+    banner: Option<String>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let rows = queue_rows(
+        state,
+        officer,
+        QueueQuery {
+            state: Some(which.state().code().to_owned()),
+            kind: None,
+            reason: None,
+            district: None,
+            judgement: None,
+            limit: Some(200),
+        },
+    )
+    .await?;
+    let mut shown = vec![];
+    for r in rows {
+        let Some(loaded) = state.load(&r.number).await? else {
+            continue;
+        };
+        let events = loaded.app.available_events(officer.role);
+        let applicant = state.store.applicant(loaded.row.applicant).await?;
+        let (due, left, _) = due_text(state, r.due_at, locale);
+        shown.push(WorkRow {
+            number: r.number.clone(),
+            kind: kind_label(&r.kind, locale),
+            district: r.hukou_district.clone(),
+            delivery: loaded
+                .app
+                .delivery()
+                .map(|d| d.label().render(locale))
+                .unwrap_or_default(),
+            due,
+            left,
+            name: crate::api::views::mask_name(applicant.name.as_deref().unwrap_or_default()),
+            id_number: crate::api::views::mask_id(
+                applicant.id_number.as_deref().unwrap_or_default(),
+            ),
+            tracking: loaded.app.tracking_number().unwrap_or_default().to_owned(),
+            can_produce: events.contains(&EventKind::Produced),
+            can_dispatch: events.contains(&EventKind::Dispatch),
+            can_send_to_hall: events.contains(&EventKind::SendToHall),
+            can_collect: events.contains(&EventKind::Collected),
+            version: loaded.row.version,
+            idem: super::cases::idem_key(),
+        });
+    }
+    let t = T(locale);
+    let (title, intro, name) = match which {
+        Work::Production => (
+            t.t("office-production-title"),
+            t.t("office-production-intro"),
+            "production",
+        ),
+        Work::Dispatch => (
+            t.t("office-dispatch-title"),
+            t.t("office-dispatch-intro"),
+            "dispatch",
+        ),
+        Work::Pickup => (
+            t.t("office-pickup-title"),
+            t.t("office-pickup-intro"),
+            "pickup",
+        ),
+    };
+    let (csrf, set) = csrf(headers);
+    let p = WorkPage {
+        t,
+        path: which.path(),
+        csrf,
+        nav: nav(officer, locale, which.path()),
+        errors,
+        banner,
+        which: name,
+        title,
+        intro,
+        rows: shown,
+    };
+    Ok(page(status, p.render(), set))
+}
+
+pub(crate) struct AgeRow {
+    state: String,
+    buckets: Vec<usize>,
+    total: usize,
+}
+
+pub(crate) struct DueRow {
+    number: String,
+    state: String,
+    due: String,
+    left: String,
+    breached: bool,
+}
+
+pub(crate) struct Target {
+    id: &'static str,
+    title: String,
+    total: usize,
+    soon: usize,
+    breached: usize,
+    rows: Vec<DueRow>,
+}
+
+pub(crate) struct Bar {
+    label: String,
+    count: usize,
+    y: usize,
+    width: usize,
+    text_x: usize,
+}
+
+#[derive(Template)]
+#[template(path = "office_dashboard.html")]
+struct DashboardPage {
+    t: T,
+    path: &'static str,
+    csrf: String,
+    nav: Nav,
+    buckets: Vec<String>,
+    ages: Vec<AgeRow>,
+    targets: Vec<Target>,
+    bars: Vec<Bar>,
+    chart_height: usize,
+}
+
+/// Age buckets in working days: 0–1, 2–3, 4–7, 8 or more.
+const BUCKETS: [(i64, i64); 4] = [(0, 1), (2, 3), (4, 7), (8, i64::MAX)];
+
+/// Working days left at which a deadline counts as due soon.
+const SOON: i64 = 2;
+
+/// The supervisor's dashboard: queue ages per state, deadlines due soon and breached.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: HeaderMap,
+    auth: Result<OfficerAuth, ApiError>,
+) -> Result<Response, ApiError> {
+    let officer = match gate(
+        auth,
+        &[Actor::Supervisor],
+        locale,
+        &headers,
+        "/officer/dashboard",
+    ) {
+        Ok(o) => o,
+        Err(r) => return Ok(r),
+    };
+    let rows = state
+        .store
+        .queue(&QueueFilter {
+            states: QUEUE_STATES.iter().map(|s| s.code().to_owned()).collect(),
+            kind: None,
+            reason: None,
+            district: None,
+            judgement_requested: false,
+            limit: 5000,
+        })
+        .await?;
+    let t = T(locale);
+    let ages: Vec<AgeRow> = QUEUE_STATES
+        .iter()
+        .map(|s| {
+            let mut buckets = vec![0; BUCKETS.len()];
+            let mut total = 0;
+            for r in rows.iter().filter(|r| r.state == s.code()) {
+                let age = age_days(&state, r.updated_at);
+                if let Some(i) = BUCKETS.iter().position(|(lo, hi)| age >= *lo && age <= *hi) {
+                    buckets[i] += 1;
+                }
+                total += 1;
+            }
+            AgeRow {
+                state: s.label().render(locale),
+                buckets,
+                total,
+            }
+        })
+        .collect();
+    let target = |id: &'static str, key: &'static str, states: &[S]| {
+        let mut due_rows: Vec<DueRow> = vec![];
+        let mut total = 0;
+        let (mut soon, mut breached) = (0, 0);
+        for r in rows
+            .iter()
+            .filter(|r| states.iter().any(|s| s.code() == r.state))
+        {
+            total += 1;
+            let Some(due_at) = r.due_at else { continue };
+            let (due, left, days) = due_text(&state, Some(due_at), locale);
+            let is_breached = due_at <= state.now();
+            let is_soon = !is_breached && days.is_some_and(|d| d <= SOON);
+            if is_breached {
+                breached += 1;
+            } else if is_soon {
+                soon += 1;
+            }
+            if is_breached || is_soon {
+                due_rows.push(DueRow {
+                    number: r.number.clone(),
+                    state: state_label(&r.state, locale),
+                    due,
+                    left,
+                    breached: is_breached,
+                });
+            }
+        }
+        Target {
+            id,
+            title: t.t(key),
+            total,
+            soon,
+            breached,
+            rows: due_rows,
+        }
+    };
+    let targets = vec![
+        target(
+            "review-target",
+            "office-dashboard-review-target",
+            &[S::Submitted, S::UnderReview],
+        ),
+        target(
+            "production-target",
+            "office-dashboard-production-target",
+            &[S::InProduction],
+        ),
+    ];
+    let max = ages.iter().map(|a| a.total).max().unwrap_or(0).max(1);
+    let bars: Vec<Bar> = ages
+        .iter()
+        .enumerate()
+        .map(|(i, a)| Bar {
+            label: a.state.clone(),
+            count: a.total,
+            y: i * 28 + 4,
+            width: a.total * 300 / max,
+            text_x: a.total * 300 / max + 190,
+        })
+        .collect();
+    let (csrf, set) = csrf(&headers);
+    let p = DashboardPage {
+        buckets: vec![
+            t.t("office-bucket-0-1"),
+            t.t("office-bucket-2-3"),
+            t.t("office-bucket-4-7"),
+            t.t("office-bucket-8"),
+        ],
+        chart_height: bars.len() * 28 + 8,
+        t,
+        path: "/officer/dashboard",
+        csrf,
+        nav: nav(&officer, locale, "/officer/dashboard"),
+        ages,
+        targets,
+        bars,
+    };
+    Ok(page(StatusCode::OK, p.render(), set))
+}
