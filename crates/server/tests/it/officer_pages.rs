@@ -1,2 +1,661 @@
 //! The officers' pages over plain HTTP: login with TOTP, queue, application view, casework,
 //! production, dispatch, pickup, dashboard.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::json;
+use wangban_gateways::clock::Clock;
+use wangban_gateways::registry::demo_citizen;
+
+use crate::{TestApp, mail, pickup};
+
+/// A browser: keeps cookies, does not follow redirects (so that tests see them).
+struct Browser {
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            base: app.base.clone(),
+        }
+    }
+
+    fn keep(&mut self, headers: &HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, HeaderMap, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        self.keep(&h);
+        (s, h, r.text().await.unwrap())
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        self.keep(&h);
+        (s, h, r.text().await.unwrap())
+    }
+
+    /// Posts a form found in `page` (its csrf, idem and version), plus `extra` fields.
+    async fn act(
+        &mut self,
+        page: &str,
+        number: &str,
+        action: &str,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let form_id = format!("id=\"{action}-form\"");
+        let at = page
+            .find(&form_id)
+            .unwrap_or_else(|| panic!("no {action} form in {page}"));
+        let form = &page[at..];
+        let csrf = hidden(form, "csrf");
+        let idem = hidden(form, "idem");
+        let version = hidden(form, "version");
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("idem", idem.as_str()),
+            ("version", version.as_str()),
+        ];
+        fields.extend_from_slice(extra);
+        self.post(
+            &format!("/officer/applications/{number}/act/{action}"),
+            &fields,
+        )
+        .await
+    }
+}
+
+/// The value of the first hidden field `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+fn code_for(app: &TestApp, username: &str) -> String {
+    let secret = wangban_server::demo::DEMO_OFFICERS
+        .iter()
+        .find(|o| o.0 == username)
+        .unwrap()
+        .3;
+    wangban_server::demo::current_code(secret, app.clock.now())
+}
+
+/// Logs a demo officer in by the forms, in `b`.
+async fn login(app: &TestApp, b: &mut Browser, username: &str) {
+    let (_, _, page) = b.get("/officer/login").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, headers, _) = b
+        .post(
+            "/officer/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", wangban_server::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer/totp");
+    let code = code_for(app, username);
+    let (status, _, page) = b
+        .post("/officer/totp", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+}
+
+async fn officer(app: &TestApp, username: &str) -> Browser {
+    let mut b = Browser::new(app);
+    login(app, &mut b, username).await;
+    b
+}
+
+fn error_summary(page: &str) -> &str {
+    let at = page.find("error-summary").expect("an error summary");
+    &page[at..at + page[at..].find("</div>").unwrap()]
+}
+
+#[tokio::test]
+async fn login_by_forms_with_totp_and_one_error_for_any_wrong_answer() {
+    let app = TestApp::start().await;
+    let mut b = Browser::new(&app);
+    // Not logged in: the queue sends to the login page.
+    let (status, headers, _) = b.get("/officer").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer/login");
+    let (_, _, page) = b.get("/officer/login").await;
+    assert!(page.contains("id=\"officer-login-form\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    // Without the CSRF token: refused.
+    let (status, _, _) = b
+        .post(
+            "/officer/login",
+            &[("username", "reviewer"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // An unknown user and a wrong password: the same message, in place, the username kept.
+    let (status, _, unknown) = b
+        .post(
+            "/officer/login",
+            &[("csrf", &csrf), ("username", "nobody"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, wrong) = b
+        .post(
+            "/officer/login",
+            &[("csrf", &csrf), ("username", "reviewer"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_summary(&unknown), error_summary(&wrong));
+    assert!(error_summary(&wrong).contains("href=\"#username\""));
+    assert!(wrong.contains("value=\"reviewer\""));
+    assert!(!b.cookies.contains_key("wangban_officer"));
+    // The password step: a pending session in its own cookie, then the code page.
+    let (status, headers, _) = b
+        .post(
+            "/officer/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "reviewer"),
+                ("password", wangban_server::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer/totp");
+    let pending = b.cookies["wangban_officer"].clone();
+    // Pending is not logged in.
+    let (status, _, _) = b.get("/officer").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = b.get("/officer/totp").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"code\""));
+    // A wrong code: the same kind of in-place error.
+    let good = code_for(&app, "reviewer");
+    let bad = format!("{:06}", (good.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (status, _, page) = b
+        .post("/officer/totp", &[("csrf", &csrf), ("code", &bad)])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(error_summary(&page).contains("href=\"#code\""), "{page}");
+    let (status, headers, _) = b
+        .post("/officer/totp", &[("csrf", &csrf), ("code", &good)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer");
+    assert_ne!(b.cookies["wangban_officer"], pending, "a new session id");
+    // An applicant logged in in the same browser: both sessions live side by side.
+    let citizen = app.citizen_login("passport-expiring").await;
+    b.cookies.insert("wangban_session".into(), citizen);
+    let (status, _, page) = b.get("/officer").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"nav-queue\"") && page.contains("审核员 李明"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"nav-dashboard\""));
+    let (status, _, _) = b.get("/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    // Logout ends the officer's session only.
+    let (status, headers, _) = b.post("/officer/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer/login");
+    let (status, _, _) = b.get("/officer").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = b.get("/applications").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_queue_filters_and_sorts() {
+    let app = TestApp::start().await;
+    let (_, a) = app.submitted("passport-expiring", mail()).await;
+    app.clock.advance(Duration::days(1));
+    let (_, b_num) = app.submitted("hkmo-damaged", pickup()).await;
+    app.clock.advance(Duration::days(1));
+    let (_, c) = app.submitted("taiwan-damaged", pickup()).await;
+    app.clock.advance(Duration::days(1));
+    let mut b = officer(&app, "reviewer").await;
+    // Claiming the first makes it the one that waited least in its state.
+    let (_, _, page) = b.get(&format!("/officer/applications/{a}")).await;
+    let (status, _, _) = b.act(&page, &a, "claim", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let pos = |page: &str, n: &str| page.find(&format!("id=\"row-{n}\"")).unwrap();
+    let (status, _, page) = b.get("/officer").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"filters\"") && page.contains("<label for=\"kind\">"));
+    assert!(pos(&page, &a) < pos(&page, &b_num) && pos(&page, &b_num) < pos(&page, &c));
+    let (_, _, page) = b.get("/officer?sort=age").await;
+    assert!(
+        pos(&page, &b_num) < pos(&page, &c) && pos(&page, &c) < pos(&page, &a),
+        "{page}"
+    );
+    let (_, _, page) = b.get("/officer?kind=hk_macao_permit").await;
+    assert!(page.contains(&format!("row-{b_num}")));
+    assert!(!page.contains(&format!("row-{a}")) && !page.contains(&format!("row-{c}")));
+    let (_, _, page) = b.get("/officer?district=310112").await;
+    assert!(page.contains(&format!("row-{c}")) && !page.contains(&format!("row-{a}")));
+    let (_, _, page) = b.get("/officer?state=under_review").await;
+    assert!(page.contains(&format!("row-{a}")) && !page.contains(&format!("row-{c}")));
+    let (_, _, page) = b.get("/officer?reason=expiring_soon").await;
+    assert!(page.contains(&format!("row-{a}")) && !page.contains(&format!("row-{b_num}")));
+    // Nobody asked for an officer's judgement.
+    let (_, _, page) = b.get("/officer?judgement=1").await;
+    assert!(page.contains("id=\"queue-empty\""), "{page}");
+    // A forged filter value: explained, not a crash.
+    let (status, _, page) = b.get("/officer?kind=spaceship").await;
+    assert!(status.is_client_error());
+    assert!(page.contains("error-summary"));
+}
+
+#[tokio::test]
+async fn the_application_view_masks_then_reveals_with_an_audit_row() {
+    let app = TestApp::start().await;
+    let c = demo_citizen("passport-expiring").unwrap();
+    let (_, number) = app.submitted("passport-expiring", mail()).await;
+    let mut b = officer(&app, "reviewer").await;
+    let (status, _, page) = b.get(&format!("/officer/applications/{number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = c.id_number.as_str();
+    assert!(!page.contains(id), "the ID number is masked");
+    assert!(page.contains(&format!("{}**********{}", &id[..4], &id[14..])));
+    for slot in ["id_photo", "signature", "id_card_front", "id_card_back"] {
+        assert!(page.contains(&format!("id=\"img-{slot}\"")), "{slot}");
+        assert!(page.contains(&format!("id=\"checks-{slot}\"")), "{slot}");
+    }
+    assert!(page.contains("id=\"history\"") && page.contains("id=\"registry"));
+    let views = app.audit_rows(&number, "application.view").await;
+    assert_eq!(views.len(), 1);
+    // The files through the page route: the audited officer file view.
+    let (status, headers, _) = b
+        .get(&format!("/officer/applications/{number}/files/id_photo"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/")
+    );
+    assert_eq!(
+        app.audit_rows(&number, "application.view_file").await.len(),
+        1
+    );
+    // Reveal needs the CSRF token.
+    let (status, _, _) = b
+        .post(&format!("/officer/applications/{number}/reveal"), &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = hidden(&page, "csrf");
+    let (status, _, page) = b
+        .post(
+            &format!("/officer/applications/{number}/reveal"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(id) && page.contains("id=\"revealed\""));
+    let views = app.audit_rows(&number, "application.view").await;
+    assert_eq!(views.len(), 2);
+    assert!(
+        views.iter().any(|v| v.detail.contains("\"revealed\":true")),
+        "{views:?}"
+    );
+}
+
+#[tokio::test]
+async fn request_correction_per_item_reaches_the_applicant_and_refuses_forgery_and_stale_forms() {
+    let app = TestApp::start().await;
+    let (token, number) = app.submitted("passport-expiring", mail()).await;
+    let mut b = officer(&app, "reviewer").await;
+    let path = format!("/officer/applications/{number}");
+    let (_, _, page) = b.get(&path).await;
+    assert!(page.contains("id=\"claim-form\"") && !page.contains("id=\"approve-form\""));
+    // A forged form (no CSRF token) changes nothing.
+    let (status, _, _) = b
+        .post(&format!("{path}/act/claim"), &[("idem", "x1")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.state_of(&token, &number).await, "submitted");
+    let stale = page.clone();
+    let (status, headers, _) = b.act(&page, &number, "claim", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], format!("{path}?done=claim").as_str());
+    // Sent again (same idempotency key): runs once, same answer.
+    let (status, _, _) = b.act(&stale, &number, "claim", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = b.get(&format!("{path}?done=claim")).await;
+    assert!(page.contains("id=\"banner\""));
+    assert!(
+        page.contains("id=\"request-correction-form\"") && page.contains("id=\"item-id_photo\"")
+    );
+    // A form from before the claim (another key, old version): a clear conflict.
+    let mut stale_form = stale.replace(&hidden(&stale, "idem"), "another-key");
+    stale_form = stale_form.replace("id=\"claim-form\"", "id=\"release-form\"");
+    let (status, _, conflict) = b.act(&stale_form, &number, "release", &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    assert!(error_summary(&conflict).contains("href=\"#submit-release\""));
+    assert_eq!(app.state_of(&token, &number).await, "under_review");
+    // No item chosen: explained in place.
+    let (status, _, refused) = b
+        .act(&page, &number, "request-correction", &[("note", "x")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_summary(&refused).contains("href=\"#items\""));
+    assert!(refused.contains(">x</textarea>"), "the note is kept");
+    let (status, _, _) = b
+        .act(
+            &page,
+            &number,
+            "request-correction",
+            &[
+                ("item-id_photo", "photo_background"),
+                ("item-address", "data_incorrect"),
+                ("item-signature", ""),
+                ("note", "请换白色背景的照片"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, view) = app
+        .get(Some(&token), &format!("/api/v1/applications/{number}"))
+        .await;
+    assert_eq!(view["state"], "correction_requested");
+    let items = view["correction"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{view}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["subject"] == "id_photo" && i["reason"] == "photo_background")
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["subject"] == "address" && i["reason"] == "data_incorrect")
+    );
+    assert_eq!(view["correction"]["note"], "请换白色背景的照片");
+}
+
+/// Pays through the simulator's hosted page.
+async fn pay(app: &TestApp, token: &str, number: &str) {
+    let (status, body) = app
+        .post(
+            Some(token),
+            &format!("/api/v1/applications/{number}/payment"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let pay_url = body["pay_url"].as_str().unwrap().to_owned();
+    let paid = app.http.post(&pay_url).send().await.unwrap();
+    assert!(paid.status().is_success() || paid.status().is_redirection());
+    app.eventually("payment recorded", || async {
+        app.state_of(token, number).await == "in_production"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn approve_produce_and_dispatch_by_mail_with_a_waybill() {
+    let app = TestApp::start().await;
+    let (token, number) = app.submitted("passport-expiring", mail()).await;
+    let mut reviewer = officer(&app, "reviewer").await;
+    let path = format!("/officer/applications/{number}");
+    let (_, _, page) = reviewer.get(&path).await;
+    reviewer.act(&page, &number, "claim", &[]).await;
+    let (_, _, page) = reviewer.get(&path).await;
+    let (status, headers, _) = reviewer.act(&page, &number, "approve", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], format!("{path}?done=approve").as_str());
+    assert_eq!(app.state_of(&token, &number).await, "awaiting_payment");
+    pay(&app, &token, &number).await;
+    // A reviewer sees no production form, on the list or on the application.
+    let (_, _, page) = reviewer.get("/officer/production").await;
+    assert!(page.contains(&number) && !page.contains(&format!("id=\"produced-{number}\"")));
+    let (_, _, page) = reviewer.get(&path).await;
+    assert!(!page.contains("id=\"produced-form\""));
+    let mut production = officer(&app, "production").await;
+    let (_, _, page) = production.get("/officer/production").await;
+    assert!(page.contains("id=\"nav-production\"") && !page.contains("id=\"nav-queue\""));
+    let at = page
+        .find(&format!("id=\"produced-{number}\""))
+        .expect("form");
+    let form = &page[at..];
+    let (status, headers, _) = production
+        .post(
+            &format!("{path}/act/produced"),
+            &[
+                ("csrf", &hidden(form, "csrf")),
+                ("idem", &hidden(form, "idem")),
+                ("version", &hidden(form, "version")),
+                ("back", "production"),
+                ("document_number", "E12345678"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[LOCATION],
+        format!("/officer/production?done=produced&number={number}").as_str()
+    );
+    assert_eq!(app.state_of(&token, &number).await, "produced");
+    let mut clerk = officer(&app, "dispatch").await;
+    let (_, _, page) = clerk.get("/officer/dispatch").await;
+    let at = page
+        .find(&format!("id=\"dispatch-{number}\""))
+        .expect("form");
+    assert!(!page.contains(&format!("id=\"send-to-hall-{number}\"")));
+    let form = &page[at..];
+    let (status, headers, _) = clerk
+        .post(
+            &format!("{path}/act/dispatch"),
+            &[
+                ("csrf", &hidden(form, "csrf")),
+                ("idem", &hidden(form, "idem")),
+                ("version", &hidden(form, "version")),
+                ("back", "dispatch"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = clerk.get(headers[LOCATION].to_str().unwrap()).await;
+    let (_, view) = app
+        .get(Some(&token), &format!("/api/v1/applications/{number}"))
+        .await;
+    let waybill = view["tracking_number"].as_str().unwrap();
+    assert!(wangban_core::postal::S10Number::parse(waybill).is_ok());
+    let at = page.find("id=\"banner\"").expect("banner");
+    assert!(page[at..].contains(waybill), "{page}");
+    let (_, _, page) = clerk.get(&path).await;
+    assert!(page.contains("id=\"tracking-number\"") && page.contains(waybill));
+}
+
+#[tokio::test]
+async fn pickup_at_the_hall_after_checking_the_id() {
+    let app = TestApp::start().await;
+    let (token, number) = app.submitted("hkmo-damaged", pickup()).await;
+    let reviewer = app.officer_login("reviewer").await;
+    app.officer_act(&reviewer, &number, "claim", json!({}))
+        .await;
+    let (status, _) = app
+        .officer_act(&reviewer, &number, "approve", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    pay(&app, &token, &number).await;
+    let production = app.officer_login("production").await;
+    let (status, body) = app
+        .officer_act(
+            &production,
+            &number,
+            "produced",
+            json!({ "document_number": "C12345678" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut clerk = officer(&app, "dispatch").await;
+    let (_, _, page) = clerk.get("/officer/dispatch").await;
+    assert!(!page.contains(&format!("id=\"dispatch-{number}\"")));
+    let at = page
+        .find(&format!("id=\"send-to-hall-{number}\""))
+        .expect("form");
+    let form = &page[at..];
+    let (status, _, _) = clerk
+        .post(
+            &format!("/officer/applications/{number}/act/send-to-hall"),
+            &[
+                ("csrf", &hidden(form, "csrf")),
+                ("idem", &hidden(form, "idem")),
+                ("version", &hidden(form, "version")),
+                ("back", "dispatch"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.state_of(&token, &number).await, "ready_for_pickup");
+    let (_, _, page) = clerk.get("/officer/pickup").await;
+    let at = page
+        .find(&format!("id=\"collected-{number}\""))
+        .expect("form");
+    let form = page[at..].to_owned();
+    let fields = |checked: bool| {
+        let mut f = vec![
+            ("csrf".to_owned(), hidden(&form, "csrf")),
+            ("idem".to_owned(), hidden(&form, "idem")),
+            ("version".to_owned(), hidden(&form, "version")),
+            ("back".to_owned(), "pickup".to_owned()),
+        ];
+        if checked {
+            f.push(("id_checked".to_owned(), "1".to_owned()));
+        }
+        f
+    };
+    let as_refs = |f: &Vec<(String, String)>| -> Vec<(String, String)> { f.clone() };
+    let unchecked = as_refs(&fields(false));
+    let unchecked: Vec<(&str, &str)> = unchecked
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, _, page) = clerk
+        .post(
+            &format!("/officer/applications/{number}/act/collected"),
+            &unchecked,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("error-summary") && page.contains("id=\"work-pickup\""));
+    assert_eq!(app.state_of(&token, &number).await, "ready_for_pickup");
+    let checked = fields(true);
+    let checked: Vec<(&str, &str)> = checked
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, headers, _) = clerk
+        .post(
+            &format!("/officer/applications/{number}/act/collected"),
+            &checked,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[LOCATION],
+        format!("/officer/pickup?done=collected&number={number}").as_str()
+    );
+    assert_eq!(app.state_of(&token, &number).await, "collected");
+}
+
+#[tokio::test]
+async fn the_dashboard_is_for_supervisors_and_shows_breached_deadlines() {
+    let app = TestApp::start().await;
+    let (_, number) = app.submitted("passport-expiring", mail()).await;
+    // Three calendar weeks later the 7-working-day review target is long past.
+    app.clock.advance(Duration::days(21));
+    let mut reviewer = officer(&app, "reviewer").await;
+    let (status, _, page) = reviewer.get("/officer/dashboard").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("id=\"forbidden\""));
+    let mut supervisor = officer(&app, "supervisor").await;
+    let (status, _, page) = supervisor.get("/officer/dashboard").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"nav-dashboard\""));
+    assert!(page.contains("id=\"review-target-breached\">1<"), "{page}");
+    assert!(page.contains("id=\"production-target-total\">0<"));
+    assert!(page.contains("id=\"ages\"") && page.contains("<svg"));
+    let at = page.find("id=\"review-target-due\"").unwrap();
+    assert!(page[at..].contains(&number));
+}
+
+#[tokio::test]
+async fn officer_pages_render_in_both_languages() {
+    let app = TestApp::start().await;
+    let (_, number) = app.submitted("passport-expiring", mail()).await;
+    let mut b = officer(&app, "supervisor").await;
+    for (tag, queue, dashboard) in [
+        ("zh-CN", "审核队列", "科长监控面板"),
+        ("en", "Review queue", "Supervisor's dashboard"),
+    ] {
+        b.cookies.insert("wangban_lang".into(), tag.into());
+        let (_, _, page) = b.get("/officer/login").await;
+        assert!(page.contains(&format!("lang=\"{tag}\"")), "{page}");
+        let (status, _, page) = b.get("/officer").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(queue), "{tag}");
+        let (_, _, page) = b.get("/officer/dashboard").await;
+        assert!(page.contains(&dashboard.replace('\'', "&#39;")) || page.contains(dashboard));
+        let (status, _, page) = b.get(&format!("/officer/applications/{number}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("id=\"application-number\""));
+        for page in [&page] {
+            assert!(!page.contains("style=\"") && !page.contains("<script"));
+        }
+    }
+}
