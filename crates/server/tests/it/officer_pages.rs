@@ -579,8 +579,7 @@ async fn pickup_at_the_hall_after_checking_the_id() {
         }
         f
     };
-    let as_refs = |f: &Vec<(String, String)>| -> Vec<(String, String)> { f.clone() };
-    let unchecked = as_refs(&fields(false));
+    let unchecked = fields(false);
     let unchecked: Vec<(&str, &str)> = unchecked
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -644,17 +643,17 @@ async fn officer_pages_render_in_both_languages() {
         ("en", "Review queue", "Supervisor's dashboard"),
     ] {
         b.cookies.insert("wangban_lang".into(), tag.into());
-        let (_, _, page) = b.get("/officer/login").await;
-        assert!(page.contains(&format!("lang=\"{tag}\"")), "{page}");
-        let (status, _, page) = b.get("/officer").await;
+        let (_, _, login) = b.get("/officer/login").await;
+        assert!(login.contains(&format!("lang=\"{tag}\"")), "{login}");
+        let (status, _, queue_page) = b.get("/officer").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains(queue), "{tag}");
-        let (_, _, page) = b.get("/officer/dashboard").await;
-        assert!(page.contains(&dashboard.replace('\'', "&#39;")) || page.contains(dashboard));
-        let (status, _, page) = b.get(&format!("/officer/applications/{number}")).await;
+        assert!(queue_page.contains(queue), "{tag}");
+        let (_, _, dash) = b.get("/officer/dashboard").await;
+        assert!(dash.contains(&dashboard.replace('\'', "&#39;")) || dash.contains(dashboard));
+        let (status, _, case) = b.get(&format!("/officer/applications/{number}")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("id=\"application-number\""));
-        for page in [&page] {
+        assert!(case.contains("id=\"application-number\""));
+        for page in [&login, &queue_page, &dash, &case] {
             assert!(!page.contains("style=\"") && !page.contains("<script"));
         }
     }

@@ -442,7 +442,7 @@ pub async fn view(
 ) -> Result<Response, ApiError> {
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let q = q.map(|q| q.0).unwrap_or_default();
     let banner = banner(&state, locale, q.done.as_deref(), Some(&number)).await;
@@ -479,7 +479,7 @@ pub async fn reveal(
     check_csrf(&headers, &form.csrf)?;
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     render_case(
         &state,
@@ -536,7 +536,7 @@ pub async fn act(
     check_csrf(&headers, &field("csrf"))?;
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let items: Vec<(String, String)> = fields
         .iter()

@@ -120,7 +120,7 @@ pub async fn queue(
 ) -> Result<Response, ApiError> {
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let f = q.map(|q| q.0).unwrap_or_default();
     let (kind, reason, st, district) = (
@@ -355,7 +355,7 @@ async fn work(
 ) -> Result<Response, ApiError> {
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, which.path()) {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let q = q.map(|q| q.0).unwrap_or_default();
     let banner = super::cases::banner(&state, locale, q.done.as_deref(), q.number.as_deref()).await;
@@ -529,7 +529,7 @@ pub async fn dashboard(
         "/officer/dashboard",
     ) {
         Ok(o) => o,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let rows = state
         .store

@@ -155,12 +155,12 @@ fn gate(
     locale: Locale,
     headers: &HeaderMap,
     path: &'static str,
-) -> Result<OfficerAuth, Response> {
+) -> Result<OfficerAuth, Box<Response>> {
     match auth {
         Ok(o) if roles.contains(&o.role) => Ok(o),
-        Ok(o) => Err(forbidden(&o, locale, headers, path)),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Err(e.into_response()),
-        Err(_) => Err(Redirect::to("/officer/login").into_response()),
+        Ok(o) => Err(Box::new(forbidden(&o, locale, headers, path))),
+        Err(e) if e.status == StatusCode::FORBIDDEN => Err(Box::new(e.into_response())),
+        Err(_) => Err(Box::new(Redirect::to("/officer/login").into_response())),
     }
 }
 
