@@ -471,6 +471,22 @@ async fn approve_produce_and_dispatch_by_mail_with_a_waybill() {
         .find(&format!("id=\"produced-{number}\""))
         .expect("form");
     let form = &page[at..];
+    // A number that is not a passport number: explained on the list, nothing recorded.
+    let (status, _, refused) = production
+        .post(
+            &format!("{path}/act/produced"),
+            &[
+                ("csrf", &hidden(form, "csrf")),
+                ("idem", &hidden(form, "idem")),
+                ("version", &hidden(form, "version")),
+                ("back", "production"),
+                ("document_number", "XYZ"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(error_summary(&refused).contains("href=\"#work-production\""));
+    assert_eq!(app.state_of(&token, &number).await, "in_production");
     let (status, headers, _) = production
         .post(
             &format!("{path}/act/produced"),
@@ -591,7 +607,10 @@ async fn pickup_at_the_hall_after_checking_the_id() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("error-summary") && page.contains("id=\"work-pickup\""));
+    assert!(
+        error_summary(&page).contains("href=\"#work-pickup\"")
+            && page.contains("id=\"work-pickup\"")
+    );
     assert_eq!(app.state_of(&token, &number).await, "ready_for_pickup");
     let checked = fields(true);
     let checked: Vec<(&str, &str)> = checked

@@ -630,7 +630,9 @@ pub async fn act(
             Ok(Redirect::to(&to).into_response())
         }
         Err((f, message, status)) => {
-            let errors = vec![FieldError { field: f, message }];
+            // On a list the fields carry the row's number: point to the list itself.
+            let field = back.map(Work::table_id).unwrap_or(f);
+            let errors = vec![FieldError { field, message }];
             match back {
                 Some(which) => {
                     render_work(

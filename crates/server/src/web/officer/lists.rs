@@ -278,6 +278,14 @@ impl Work {
             _ => None,
         }
     }
+    /// The id of the list's table (where its errors point).
+    pub(crate) fn table_id(self) -> &'static str {
+        match self {
+            Work::Production => "work-production",
+            Work::Dispatch => "work-dispatch",
+            Work::Pickup => "work-pickup",
+        }
+    }
     fn path(self) -> &'static str {
         match self {
             Work::Production => "/officer/production",
