@@ -172,3 +172,6 @@ office-dashboard-breached = Past the deadline
 office-dashboard-soon-one = Due soon
 office-dashboard-breached-one = Past the deadline
 office-dashboard-none-due = None due soon or past the deadline.
+office-document-valid = Valid
+office-document-reported-lost = Reported lost or stolen
+office-document-cancelled = Cancelled

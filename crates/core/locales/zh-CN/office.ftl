@@ -160,3 +160,6 @@ office-dashboard-breached = 已超期
 office-dashboard-soon-one = 即将到期
 office-dashboard-breached-one = 已超期
 office-dashboard-none-due = 没有即将到期或已超期的申请。
+office-document-valid = 有效
+office-document-reported-lost = 已挂失
+office-document-cancelled = 已注销

@@ -183,6 +183,29 @@ fn verdict(t: &T, v: &str) -> (String, &'static str) {
     }
 }
 
+/// A check's measurements as "name value unit; …".
+fn measured(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|m| match (m["name"].as_str(), m["value"].as_f64()) {
+                (Some(name), Some(value)) => format!(
+                    "{name} {} {}",
+                    (value * 1000.0).round() / 1000.0,
+                    m["unit"].as_str().unwrap_or_default()
+                )
+                .trim_end()
+                .to_owned(),
+                _ => m.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
 fn date_of(v: &Value, locale: Locale) -> String {
     v.as_str()
         .and_then(|s| s.parse::<chrono::NaiveDate>().ok())
@@ -233,11 +256,7 @@ async fn render_case(
                                     verdict: v,
                                     verdict_class: class,
                                     message: c.message.clone(),
-                                    measured: match &c.measured {
-                                        Value::Null => String::new(),
-                                        Value::String(s) => s.clone(),
-                                        other => other.to_string(),
-                                    },
+                                    measured: measured(&c.measured),
                                     threshold: c.threshold.clone(),
                                 }
                             })
@@ -278,7 +297,12 @@ async fn render_case(
                         number: doc["number"].as_str().unwrap_or_default().to_owned(),
                         issued: date_of(&doc["issued_on"], locale),
                         expires: date_of(&doc["expires_on"], locale),
-                        status: doc["status"].as_str().unwrap_or_default().to_owned(),
+                        status: match doc["status"].as_str() {
+                            Some("valid") => t.t("office-document-valid"),
+                            Some("reported_lost") => t.t("office-document-reported-lost"),
+                            Some("cancelled") => t.t("office-document-cancelled"),
+                            other => other.unwrap_or_default().to_owned(),
+                        },
                     })
                     .collect()
             })
