@@ -175,3 +175,5 @@ office-dashboard-none-due = None due soon or past the deadline.
 office-document-valid = Valid
 office-document-reported-lost = Reported lost or stolen
 office-document-cancelled = Cancelled
+office-not-found-title = There is no such application
+office-not-found-body = Check the application number, or find the application in the queue.

@@ -163,3 +163,5 @@ office-dashboard-none-due = 没有即将到期或已超期的申请。
 office-document-valid = 有效
 office-document-reported-lost = 已挂失
 office-document-cancelled = 已注销
+office-not-found-title = 没有这件申请
+office-not-found-body = 请核对申请编号，或在队列中查找该申请。

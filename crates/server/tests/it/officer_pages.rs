@@ -316,6 +316,14 @@ async fn the_application_view_masks_then_reveals_with_an_audit_row() {
     assert!(page.contains("id=\"history\"") && page.contains("id=\"registry"));
     let views = app.audit_rows(&number, "application.view").await;
     assert_eq!(views.len(), 1);
+    // An application that does not exist: a page that says so.
+    let (status, _, missing) = b.get("/officer/applications/WB-0000-00000").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("id=\"not-found\""), "{missing}");
+    // An application that does not exist: a page that says so.
+    let (status, _, missing) = b.get("/officer/applications/WB-0000-00000").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("id=\"not-found\""), "{missing}");
     // The files through the page route: the audited officer file view.
     let (status, headers, _) = b
         .get(&format!("/officer/applications/{number}/files/id_photo"))

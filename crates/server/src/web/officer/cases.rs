@@ -227,7 +227,13 @@ async fn render_case(
     status: StatusCode,
     kept: Kept,
 ) -> Result<Response, ApiError> {
-    let d = officer_detail(state, officer, number, reveal, locale).await?;
+    let d = match officer_detail(state, officer, number, reveal, locale).await {
+        Ok(d) => d,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return Ok(super::not_found(officer, locale, headers));
+        }
+        Err(e) => return Err(e),
+    };
     let t = T(locale);
     let a = &d.application;
     let files = SLOTS

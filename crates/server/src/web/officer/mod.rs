@@ -128,6 +128,44 @@ struct ForbiddenPage {
     path: &'static str,
     csrf: String,
     nav: Nav,
+    id: &'static str,
+    title: String,
+    body: String,
+}
+
+/// A page that only says why there is nothing to show (403 or 404), with the navigation.
+fn refusal(
+    officer: &OfficerAuth,
+    locale: Locale,
+    headers: &HeaderMap,
+    path: &'static str,
+    status: StatusCode,
+) -> Response {
+    let (csrf, set) = csrf(headers);
+    let t = T(locale);
+    let (id, title, body) = if status == StatusCode::NOT_FOUND {
+        (
+            "not-found",
+            t.t("office-not-found-title"),
+            t.t("office-not-found-body"),
+        )
+    } else {
+        (
+            "forbidden",
+            t.t("office-forbidden-title"),
+            t.t("office-forbidden-body"),
+        )
+    };
+    let p = ForbiddenPage {
+        t,
+        path,
+        csrf,
+        nav: nav(officer, locale, ""),
+        id,
+        title,
+        body,
+    };
+    page(status, p.render(), set)
 }
 
 /// The 403 page for an officer whose role may not see a page.
@@ -137,14 +175,12 @@ fn forbidden(
     headers: &HeaderMap,
     path: &'static str,
 ) -> Response {
-    let (csrf, set) = csrf(headers);
-    let p = ForbiddenPage {
-        t: T(locale),
-        path,
-        csrf,
-        nav: nav(officer, locale, ""),
-    };
-    page(StatusCode::FORBIDDEN, p.render(), set)
+    refusal(officer, locale, headers, path, StatusCode::FORBIDDEN)
+}
+
+/// The 404 page for an application that does not exist.
+pub(crate) fn not_found(officer: &OfficerAuth, locale: Locale, headers: &HeaderMap) -> Response {
+    refusal(officer, locale, headers, "/officer", StatusCode::NOT_FOUND)
 }
 
 /// The logged-in officer, or the response to send instead: the login page when not logged in,
