@@ -557,3 +557,16 @@ pub async fn sms_code(app: &TestApp, phone: &str, not: Option<&str>) -> String {
     }
     panic!("no login code arrived for {phone}");
 }
+
+/// The current TOTP code of a demo officer (as shown on the start page of the demo), for the
+/// second step of an officer's login.
+#[allow(dead_code)] // for the officers' steps, appended with their pages
+pub fn totp_code(app: &TestApp, username: &str) -> String {
+    use wangban_gateways::clock::Clock;
+    let secret = wangban_server::demo::DEMO_OFFICERS
+        .iter()
+        .find(|o| o.0 == username)
+        .unwrap_or_else(|| panic!("no demo officer {username}"))
+        .3;
+    wangban_server::demo::current_code(secret, app.clock.now())
+}
