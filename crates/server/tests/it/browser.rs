@@ -2,9 +2,30 @@
 //! page and writes screenshots at 360 and 1280 px to `target/screenshots/<label>/`.
 //!
 //! The harness ([`harness`]) skips these tests with a loud message when Chromium, chromedriver
-//! or axe-core (`npm ci`) are missing, and fails them when `CI=true`. A journey is a list of
-//! steps, each a few calls: `b.goto(…)`, `b.fill(id, text)`, `b.choose(id)`, `b.click(id)`,
-//! `b.upload(id, bytes)`, `b.assert_heading_t(key)`, `b.check_page(name)`.
+//! or axe-core (`npm ci`) are missing, and fails them when `CI=true`. Each test starts its own
+//! server (`TestApp`) and its own chromedriver; each [`Browser`] is its own Chromium (the
+//! applicant's, an officer's), quit at the end or, when a test fails, when dropped.
+//!
+//! A step is a function of a few calls, appended to the journey. Names are element ids (a bare
+//! word) or CSS selectors; texts come from the catalogue in the browser's language (`b.t(key)`):
+//!
+//! ```ignore
+//! async fn upload_photo(b: &Browser) {
+//!     b.click("task-photo").await;                 // <a id="task-photo">
+//!     b.assert_heading_t("page-upload-photo-title").await;
+//!     b.check_page("upload-photo").await;          // axe + screenshots at 360 and 1280 px
+//!     b.upload("file", crate::GOOD_PHOTO).await;   // <input type="file" id="file">
+//!     b.click("upload-submit").await;              // waits for the next page
+//!     b.assert_text("check-result", &b.t("upload-pass")).await;
+//! }
+//! // An officer works in a browser of their own:
+//! let o = h.browser("officer").await;
+//! o.goto("/officer/login").await;
+//! o.fill("username", "reviewer").await;
+//! o.fill("password", wangban_server::demo::DEMO_PASSWORD).await;
+//! o.click("officer-login").await;
+//! o.fill("code", &totp_code(&app, "reviewer")).await;
+//! ```
 
 mod harness;
 mod webdriver;
@@ -38,15 +59,15 @@ async fn applicant_journey(locale: Locale) {
         b.assert_heading("网办 · 出入境证件全程网办").await;
     }
     b.check_page("start").await;
-    login(&app, &mut b, citizen.phone.as_str()).await;
-    authenticate(&mut b, citizen).await;
+    login(&app, &b, citizen.phone.as_str()).await;
+    authenticate(&b, citizen).await;
     eligible(&b, "passport", "expiring_soon").await;
     b.quit().await;
 }
 
 /// Phone login from the start page: number, the code from the SMS simulator, the
 /// applications page.
-async fn login(app: &TestApp, b: &mut Browser, phone: &str) {
+async fn login(app: &TestApp, b: &Browser, phone: &str) {
     b.click("main a.button[href=\"/login\"]").await;
     b.assert_heading_t("page-login-title").await;
     b.check_page("login").await;
@@ -67,7 +88,7 @@ async fn login(app: &TestApp, b: &mut Browser, phone: &str) {
 }
 
 /// Real-person authentication with the citizen's name, ID number and a live capture.
-async fn authenticate(b: &mut Browser, c: &wangban_gateways::registry::DemoCitizen) {
+async fn authenticate(b: &Browser, c: &wangban_gateways::registry::DemoCitizen) {
     b.goto("/identity").await;
     b.assert_heading_t("page-identity-title").await;
     b.check_page("identity").await;

@@ -122,7 +122,7 @@ impl Harness {
             shots: self.shots.clone(),
             counter: self.counter.clone(),
             files: tempfile::tempdir().expect("temp dir"),
-            uploads: 0,
+            uploads: std::cell::Cell::new(0),
         }
     }
 }
@@ -138,7 +138,7 @@ pub struct Browser {
     shots: PathBuf,
     counter: Arc<AtomicUsize>,
     files: tempfile::TempDir,
-    uploads: usize,
+    uploads: std::cell::Cell<usize>,
 }
 
 /// A selector: a bare word is an id.
@@ -288,8 +288,8 @@ impl Browser {
 
     /// Puts a file with these bytes into a file input (named `upload-N.jpg` or `.png` after
     /// what the bytes are).
-    pub async fn upload(&mut self, sel: &str, bytes: &[u8]) {
-        self.uploads += 1;
+    pub async fn upload(&self, sel: &str, bytes: &[u8]) {
+        self.uploads.set(self.uploads.get() + 1);
         let ext = if bytes.starts_with(b"\x89PNG") {
             "png"
         } else {
@@ -298,7 +298,7 @@ impl Browser {
         let path = self
             .files
             .path()
-            .join(format!("upload-{}.{ext}", self.uploads));
+            .join(format!("upload-{}.{ext}", self.uploads.get()));
         std::fs::write(&path, bytes).expect("write upload");
         self.upload_path(sel, &path).await;
     }

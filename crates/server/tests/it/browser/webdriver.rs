@@ -420,7 +420,7 @@ async fn send(
 fn blocking_delete(base: &str, path: &str) -> std::io::Result<()> {
     let addr = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
         s,
         "DELETE {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
