@@ -82,6 +82,7 @@ async fn login(app: &TestApp, b: &Browser, phone: &str) {
     let code = sms_code(app, phone, None).await;
     b.fill("code", &code).await;
     b.submit("/login/code").await;
+    b.assert_no_errors().await;
     assert_eq!(b.path().await, "/applications");
     b.assert_heading_t("page-apps-title").await;
     b.check_page("applications").await;
@@ -96,6 +97,7 @@ async fn authenticate(b: &Browser, c: &wangban_gateways::registry::DemoCitizen) 
     b.fill("id_number", c.id_number.as_str()).await;
     b.upload("capture", &crate::capture()).await;
     b.submit("/identity").await;
+    b.assert_no_errors().await;
     assert_eq!(b.path().await, "/eligibility");
 }
 
@@ -111,7 +113,8 @@ async fn eligible(b: &Browser, kind: &str, reason: &str) {
         b.path().await,
         format!("/eligibility?kind={kind}&reason={reason}")
     );
-    b.assert_text("main .panel h2", &b.t("page-elig-yes")).await;
+    b.reload_until("main .panel h2", &b.t("page-elig-yes"))
+        .await;
     let expected = match b.locale {
         Locale::ZhCn => "您可以网上办理",
         Locale::En => "You can apply online",

@@ -166,7 +166,15 @@ impl Browser {
             Ok(e) => self.s().text(&e).await.unwrap_or_default(),
             Err(_) => String::new(),
         };
-        panic!("[{}] {what}\n  at {url} (h1: {h1:?})", self.who);
+        // A form that was refused says why at the top.
+        let summary = match self.s().find(".error-summary").await {
+            Ok(e) => format!(
+                "\n  error summary: {:?}",
+                self.s().text(&e).await.unwrap_or_default()
+            ),
+            Err(_) => String::new(),
+        };
+        panic!("[{}] {what}\n  at {url} (h1: {h1:?}){summary}", self.who);
     }
 
     /// The text of `key` in the language the pages are expected in.
@@ -378,6 +386,40 @@ impl Browser {
                 "{sel} says {t:?}, expected it to contain {expected:?}"
             ))
             .await;
+        }
+    }
+
+    /// Checks that the page shows no error summary (a form was accepted).
+    pub async fn assert_no_errors(&self) {
+        if self.exists(".error-summary").await {
+            self.fail("the page shows errors".into()).await;
+        }
+    }
+
+    /// Reloads the page until the element's text contains `expected` (up to 10 s), for what
+    /// the background workers do (a payment's notice, the production centre, the post).
+    pub async fn reload_until(&self, sel: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(e) = self.s().find(&css(sel)).await
+                && self
+                    .s()
+                    .text(&e)
+                    .await
+                    .unwrap_or_default()
+                    .contains(expected)
+            {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let now = self.text(sel).await;
+                self.fail(format!("{sel} says {now:?}, still not {expected:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if let Err(e) = self.s().refresh().await {
+                self.fail(format!("reload: {e}")).await;
+            }
         }
     }
 

@@ -209,6 +209,11 @@ impl Session {
         self.post("/url", json!({ "url": url })).await.map(drop)
     }
 
+    /// Loads the current page again.
+    pub async fn refresh(&self) -> Result<(), WdError> {
+        self.post("/refresh", json!({})).await.map(drop)
+    }
+
     pub async fn current_url(&self) -> Result<String, WdError> {
         Ok(self
             .get("/url")
