@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use wangban_core::i18n::{Locale, Message};
 
 use super::webdriver::{Driver, Element, Session, on_path};
@@ -495,6 +495,21 @@ impl Browser {
             .await;
         }
         self.axe(name).await;
+        // Again as a phone lays it out.
+        let phone =
+            json!({ "width": WIDTHS[0], "height": 800, "deviceScaleFactor": 1, "mobile": true });
+        if let Err(e) = self
+            .s()
+            .cdp("Emulation.setDeviceMetricsOverride", phone)
+            .await
+        {
+            self.fail(format!("phone width: {e}")).await;
+        }
+        self.axe(&format!("{name} at {} px", WIDTHS[0])).await;
+        let _ = self
+            .s()
+            .cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         for width in WIDTHS {
             let png = match self.s().full_page_screenshot(width).await {
