@@ -483,7 +483,7 @@ impl Browser {
     }
 
     /// Checks the page: in the expected language, no serious or critical accessibility
-    /// violations (axe-core), and screenshots at each of [`WIDTHS`] into
+    /// violations (axe-core, at 1280 px and again laid out as a 360-px phone), and screenshots at each of [`WIDTHS`] into
     /// `target/screenshots/<label>/NN-<name>-<width>.png`.
     pub async fn check_page(&self, name: &str) {
         let lang = self.page_lang().await;
