@@ -964,7 +964,6 @@ async fn upload_page(
     locale: Locale,
     csrf: String,
     errors: Vec<FieldError>,
-    explanation: String,
 ) -> Result<UploadPage, ApiError> {
     let view = application_view(state, loaded, Actor::Applicant, locale).await?;
     let redo = files_to_redo(loaded, &view).iter().any(|s| s == slot);
@@ -1017,7 +1016,7 @@ async fn upload_page(
         normalised: upload.is_some_and(|u| u.normalised),
         blocks: upload.is_some_and(|u| u.overall == "fail" && u.judgement_requested.is_none()),
         judgement_requested: upload.and_then(|u| u.judgement_requested.clone()),
-        explanation,
+        explanation: String::new(),
     })
 }
 
@@ -1039,17 +1038,7 @@ async fn upload_form(
         Err(r) => return Ok(r),
     };
     let (csrf, set) = csrf(&headers);
-    let p = upload_page(
-        &state,
-        &auth,
-        &loaded,
-        &slot,
-        locale,
-        csrf,
-        vec![],
-        String::new(),
-    )
-    .await?;
+    let p = upload_page(&state, &auth, &loaded, &slot, locale, csrf, vec![]).await?;
     Ok(page(StatusCode::OK, p.render(), set))
 }
 
@@ -1128,17 +1117,7 @@ async fn upload_save(
                 field: "file",
                 message: e.message.render(locale),
             }];
-            let p = upload_page(
-                &state,
-                &auth,
-                &loaded,
-                &slot,
-                locale,
-                csrf,
-                errors,
-                String::new(),
-            )
-            .await?;
+            let p = upload_page(&state, &auth, &loaded, &slot, locale, csrf, errors).await?;
             Ok(page(e.status, p.render(), None))
         }
         Err(e) => Err(e),
@@ -1205,17 +1184,8 @@ async fn judgement(
                 field: "explanation",
                 message,
             }];
-            let p = upload_page(
-                &state,
-                &auth,
-                &loaded,
-                &slot,
-                locale,
-                csrf,
-                errors,
-                f.explanation,
-            )
-            .await?;
+            let mut p = upload_page(&state, &auth, &loaded, &slot, locale, csrf, errors).await?;
+            p.explanation = f.explanation;
             Ok(page(e.status, p.render(), None))
         }
         Err(e) => Err(e),
