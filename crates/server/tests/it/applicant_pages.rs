@@ -617,6 +617,70 @@ async fn after_approval_the_status_page_asks_for_payment_and_shows_it_paid() {
     b.get("/lang/en?next=/").await;
     let (_, _, page) = b.get(&back).await;
     assert!(page.contains("Paid: ¥"), "{page}");
+    // Made, then sent to the hall: the page says where to collect it.
+    produce(&app, &number).await;
+    let clerk = app.officer_login("dispatch").await;
+    let (status, body) = app
+        .officer_act(&clerk, &number, "send-to-hall", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, page) = b.get(&back).await;
+    assert!(page.contains("id=\"pickup-hall\""), "{page}");
+    assert!(page.contains("Your document is ready to collect"), "{page}");
+}
+
+/// Waits until the production centre has made the document (moving the clock on).
+async fn produce(app: &TestApp, number: &str) {
+    let store = &app.state().store;
+    app.advance_until("document produced", Duration::seconds(20), || async {
+        store
+            .application_by_number(number)
+            .await
+            .unwrap()
+            .is_some_and(|a| a.state == "produced")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dispatched_document_shows_its_tracking_number() {
+    let app = TestApp::start().await;
+    let (token, number) = app.submitted("passport-damaged", crate::mail()).await;
+    approve(&app, &number).await;
+    let mut b = Browser::new(&app);
+    let csrf = b.adopt(&token).await;
+    let (_, _, page) = b.get(&format!("/applications/{number}")).await;
+    let key = hidden(&page, "idempotency_key");
+    let (_, headers, _) = b
+        .post(
+            &format!("/applications/{number}/payment"),
+            &[("csrf", &csrf), ("idempotency_key", &key)],
+        )
+        .await;
+    let pay_url = location(&headers);
+    b.post(&pay_url, &[]).await;
+    let store = &app.state().store;
+    app.eventually("paid", || async {
+        store
+            .application_by_number(&number)
+            .await
+            .unwrap()
+            .is_some_and(|a| a.state == "in_production")
+    })
+    .await;
+    produce(&app, &number).await;
+    let clerk = app.officer_login("dispatch").await;
+    let (status, body) = app
+        .officer_act(&clerk, &number, "dispatch", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let tracking = body["tracking_number"].as_str().unwrap().to_owned();
+    let (_, _, page) = b.get(&format!("/applications/{number}")).await;
+    assert!(
+        page.contains(&format!("id=\"tracking-number\">{tracking}<")),
+        "{page}"
+    );
+    assert!(page.contains("id=\"status\">"), "{page}");
 }
 
 #[tokio::test]
@@ -738,7 +802,19 @@ async fn forms_without_the_csrf_token_are_refused_and_others_applications_do_not
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let _ = csrf;
+    // The owner may withdraw the draft; the page then says so and offers nothing more.
+    let (_, _, page) = b.get(&format!("/applications/{number}")).await;
+    assert!(page.contains("id=\"withdraw-form\""), "{page}");
+    let (status, _, _) = b
+        .post(
+            &format!("/applications/{number}/withdraw"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = b.get(&format!("/applications/{number}")).await;
+    assert!(page.contains("id=\"status-words\">此申请已撤回"), "{page}");
+    assert!(!page.contains("id=\"withdraw-form\""), "{page}");
 }
 
 #[tokio::test]
