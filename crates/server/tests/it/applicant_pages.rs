@@ -875,3 +875,21 @@ async fn both_languages_render_and_the_session_can_be_extended() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), "/applications");
 }
+
+#[tokio::test]
+async fn a_file_over_the_size_limit_is_explained_on_the_page() {
+    let app = TestApp::start_with(|s| s.uploads.max_bytes = 50_000).await;
+    let mut b = Browser::new(&app);
+    let (csrf, number) = start_by_pages(&app, &mut b, "passport-expiring").await;
+    let path = format!("/applications/{number}/files/id_photo");
+    // Just over the limit (checked by the service), and far over it (cut off while reading).
+    for size in [60_000, 400_000] {
+        let mut big = crate::JPEG.to_vec();
+        big.resize(size, 0);
+        let (status, _, page) = b.upload(&path, &csrf, big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{size}: {page}");
+        assert!(page.contains("href=\"#file\""), "{size}: {page}");
+    }
+    let (_, _, page) = b.get(&format!("/applications/{number}")).await;
+    assert!(page.contains("id=\"status-id_photo\">未开始"), "{page}");
+}
