@@ -274,7 +274,7 @@ async fn the_whole_journey_by_forms_from_login_to_submission() {
     assert!(page.contains("id=\"status-details\">已完成"), "{page}");
     assert!(page.contains("id=\"status-check\">暂不能开始"), "{page}");
     assert!(page.contains("src=\"/static/session.js\""));
-    assert!(page.contains("data-expires=\""));
+    assert!(page.contains("data-expires=\"") && page.contains("data-remaining-seconds=\""));
     // The applications page links to it.
     let (_, _, list) = b.get("/applications").await;
     assert!(list.contains(&format!("href=\"/applications/{number}\"")));
@@ -865,6 +865,7 @@ async fn both_languages_render_and_the_session_can_be_extended() {
     let expires: chrono::DateTime<chrono::Utc> =
         body["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(expires > wangban_gateways::clock::Clock::now(app.clock.as_ref()));
+    assert!(body["remaining_seconds"].as_i64().unwrap() > 0, "{body}");
     // Without JavaScript the form goes back to the page.
     let (status, headers, _) = b
         .post(

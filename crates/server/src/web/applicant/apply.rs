@@ -78,6 +78,8 @@ fn t(locale: Locale, key: &'static str) -> String {
 /// What the session-timeout script needs, and the note shown without it.
 pub struct Sess {
     pub expires: String,
+    /// Seconds until the idle timeout by the server's clock (the browser's may differ).
+    pub remaining: i64,
     pub warn_minutes: i64,
     pub note: String,
 }
@@ -88,6 +90,7 @@ pub fn sess(state: &AppState, auth: &ApplicantAuth, locale: Locale) -> Sess {
         expires: auth
             .idle_expires_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        remaining: (auth.idle_expires_at - state.now()).num_seconds().max(0),
         warn_minutes: SESSION_WARN_MINUTES.min(idle / 2).max(1),
         note: Message::new("apply-session-note")
             .with("minutes", idle)

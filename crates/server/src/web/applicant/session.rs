@@ -45,7 +45,7 @@ pub struct ExtendForm {
 /// Extends the idle timeout (any authenticated request does; this one exists for the button)
 /// and answers with the new expiry as JSON, or, for a plain form post, goes back to the page.
 async fn extend(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     auth: Result<ApplicantAuth, ApiError>,
     Form(f): Form<ExtendForm>,
@@ -60,7 +60,12 @@ async fn extend(
         .idle_expires_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     if wants_json {
-        return Ok(Json(json!({ "expires_at": expires_at })).into_response());
+        let remaining_seconds = (auth.idle_expires_at - state.now()).num_seconds().max(0);
+        return Ok(Json(json!({
+            "expires_at": expires_at,
+            "remaining_seconds": remaining_seconds,
+        }))
+        .into_response());
     }
     let local = f.next.starts_with('/')
         && !f.next.starts_with("//")
