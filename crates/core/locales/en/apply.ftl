@@ -130,3 +130,4 @@ apply-session-warning-title = You will be logged out soon
 apply-session-warning-text = You have been inactive for a while. Stay logged in to keep working; your answers are saved.
 apply-session-stay = Stay logged in
 apply-session-extended = You are still logged in.
+apply-error-prefix = Error:

@@ -130,3 +130,4 @@ apply-session-warning-title = 即将退出登录
 apply-session-warning-text = 您已有一段时间没有操作。如需继续办理，请保持登录；您填写的内容已保存。
 apply-session-stay = 保持登录
 apply-session-extended = 您仍处于登录状态。
+apply-error-prefix = 错误：
