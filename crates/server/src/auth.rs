@@ -123,9 +123,11 @@ impl AppState {
             SessionKind::Applicant => self.settings.sessions.applicant_idle_minutes,
             SessionKind::Officer => self.settings.sessions.officer_idle_minutes,
         };
+        let mut session = session;
         if session.stage == SessionStage::Full {
             let next = (now + Duration::minutes(idle)).min(session.absolute_expires_at);
             self.store.touch_session(&hash, now, next).await?;
+            session.idle_expires_at = next;
         }
         Ok(session)
     }
@@ -136,6 +138,8 @@ impl AppState {
 pub struct ApplicantAuth {
     pub applicant: ApplicantId,
     pub token_hash: String,
+    /// When the session ends unless used again (moved on by this request).
+    pub idle_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl FromRequestParts<AppState> for ApplicantAuth {
@@ -145,6 +149,7 @@ impl FromRequestParts<AppState> for ApplicantAuth {
         Ok(ApplicantAuth {
             applicant: ApplicantId(s.subject_id),
             token_hash: s.token_hash,
+            idle_expires_at: s.idle_expires_at,
         })
     }
 }

@@ -115,6 +115,20 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateApplication>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let key = idempotency_key(&headers)?;
+    create_draft(&state, &auth, key, body, locale).await
+}
+
+/// Starts a draft after checking eligibility, once per idempotency key (shared by the JSON API
+/// and the pages); answers with the application view (201).
+pub async fn create_draft(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    key: Option<String>,
+    body: CreateApplication,
+    locale: Locale,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let state = state.clone();
+    let auth = auth.clone();
     let request_json = serde_json::to_value(&body).unwrap_or_default();
     let scope = format!("create:{}", auth.applicant);
     idempotent(&state, scope, key, &request_json, || async {
@@ -219,7 +233,21 @@ pub async fn update(
     ApiPath(number): ApiPath<String>,
     ApiJson(update): ApiJson<FormUpdate>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let loaded = own(&state, &auth, &number).await?;
+    let loaded = update_answers(&state, &auth, &number, update).await?;
+    Ok(Json(
+        application_view(&state, &loaded, Actor::Applicant, locale).await?,
+    ))
+}
+
+/// Checks and stores a change to the answers (draft or correction only); the application as
+/// it now stands.
+pub async fn update_answers(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    number: &str,
+    update: FormUpdate,
+) -> Result<Loaded, ApiError> {
+    let loaded = own(state, auth, number).await?;
     ensure_editable(&loaded)?;
     let form = loaded.form().apply(update)?;
     state
@@ -231,10 +259,7 @@ pub async fn update(
             state.now(),
         )
         .await?;
-    let loaded = own(&state, &auth, &number).await?;
-    Ok(Json(
-        application_view(&state, &loaded, Actor::Applicant, locale).await?,
-    ))
+    own(state, auth, number).await
 }
 
 /// Takes an applicant's step on their application and answers with the application as it now
@@ -321,6 +346,18 @@ pub async fn submit(
     ApiPath(number): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let key = idempotency_key(&headers)?;
+    submit_application(&state, &auth, key, &number, locale).await
+}
+
+/// Submits a complete draft, once per idempotency key (shared by the JSON API and the pages).
+pub async fn submit_application(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    key: Option<String>,
+    number: &str,
+    locale: Locale,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (state, auth, number) = (state.clone(), auth.clone(), number.to_owned());
     let scope = format!("submit:{}:{number}", auth.applicant);
     idempotent(&state, scope, key, &json!({ "number": number }), || async {
         let loaded = own(&state, &auth, &number).await?;
@@ -382,7 +419,17 @@ pub async fn correct(
     auth: ApplicantAuth,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let loaded = own(&state, &auth, &number).await?;
+    Ok(Json(send_correction(&state, &auth, &number, locale).await?))
+}
+
+/// Sends the corrected application back to review (shared by the JSON API and the pages).
+pub async fn send_correction(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    number: &str,
+    locale: Locale,
+) -> Result<ApplicationView, ApiError> {
+    let loaded = own(state, auth, number).await?;
     if let Some(request) = loaded.app.correction_request() {
         let uploads = state.store.uploads(loaded.row.id).await?;
         let stale: Vec<&str> = request
@@ -404,13 +451,11 @@ pub async fn correct(
         }
     }
     // A corrected file must pass its checks too (or go to an officer's judgement).
-    ensure_complete(&state, &loaded).await?;
+    ensure_complete(state, &loaded).await?;
     let event = Event::Correct {
         delivery: delivery_of(&loaded)?,
     };
-    Ok(Json(
-        applicant_step(&state, &auth, &loaded, event, Effects::default(), locale).await?,
-    ))
+    applicant_step(state, auth, &loaded, event, Effects::default(), locale).await
 }
 
 /// Withdraws the application (before payment).
@@ -424,18 +469,28 @@ pub async fn withdraw(
     auth: ApplicantAuth,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let loaded = own(&state, &auth, &number).await?;
     Ok(Json(
-        applicant_step(
-            &state,
-            &auth,
-            &loaded,
-            Event::Withdraw,
-            Effects::default(),
-            locale,
-        )
-        .await?,
+        withdraw_application(&state, &auth, &number, locale).await?,
     ))
+}
+
+/// Withdraws the application (shared by the JSON API and the pages).
+pub async fn withdraw_application(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    number: &str,
+    locale: Locale,
+) -> Result<ApplicationView, ApiError> {
+    let loaded = own(state, auth, number).await?;
+    applicant_step(
+        state,
+        auth,
+        &loaded,
+        Event::Withdraw,
+        Effects::default(),
+        locale,
+    )
+    .await
 }
 
 #[derive(Serialize, ToSchema)]

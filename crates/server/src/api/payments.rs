@@ -43,6 +43,20 @@ pub async fn start(
     ApiPath(number): ApiPath<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let key = idempotency_key(&headers)?;
+    let base = state.settings.public_url();
+    start_payment(&state, &auth, key, &number, format!("{base}/")).await
+}
+
+/// Starts (or resumes) paying the fee, once per idempotency key (shared by the JSON API and
+/// the pages); the provider's page sends the payer back to `return_url`.
+pub async fn start_payment(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    key: Option<String>,
+    number: &str,
+    return_url: String,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let (state, auth, number) = (state.clone(), auth.clone(), number.to_owned());
     let scope = format!("payment:{}:{number}", auth.applicant);
     idempotent(&state, scope, key, &json!({ "number": number }), || async {
         let loaded = own(&state, &auth, &number).await?;
@@ -79,7 +93,7 @@ pub async fn start(
                 amount: Fen::new(fee),
                 description: format!("wangban {}", loaded.row.number),
                 notify_url: format!("{base}/api/v1/payments/notify"),
-                return_url: format!("{base}/"),
+                return_url,
             })
             .await
             .map_err(|e| {

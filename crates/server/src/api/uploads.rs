@@ -110,7 +110,6 @@ pub async fn upload(
     if !SLOTS.contains(&slot.as_str()) {
         return Err(ApiError::not_found());
     }
-    let kind = crate::checks::slot_kind(&slot).ok_or_else(ApiError::not_found)?;
     ensure_editable(&loaded)?;
     let bad = || ApiError::key(StatusCode::BAD_REQUEST, "api-bad-multipart");
     let mut file = None;
@@ -125,6 +124,26 @@ pub async fn upload(
         file = Some(bytes);
     }
     let bytes = file.ok_or_else(|| bad().with_detail(json!({ "expected": "file" })))?;
+    Ok(Json(
+        store_upload(&state, &auth, &number, &slot, bytes, locale).await?,
+    ))
+}
+
+/// Checks and stores (or replaces) one file of an application (shared by the JSON API and
+/// the pages): refused without a trace when it is empty, too large, not a JPEG or PNG by its
+/// bytes, or not decodable; otherwise stored with every check's verdict.
+pub async fn store_upload(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    number: &str,
+    slot: &str,
+    bytes: bytes::Bytes,
+    locale: Locale,
+) -> Result<UploadView, ApiError> {
+    let loaded = own(state, auth, number).await?;
+    let kind = crate::checks::slot_kind(slot).ok_or_else(ApiError::not_found)?;
+    ensure_editable(&loaded)?;
+    let slot = slot.to_owned();
     if bytes.is_empty() {
         return Err(ApiError::key(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -139,7 +158,7 @@ pub async fn upload(
     }
     let content_type = sniff_image(&bytes)
         .ok_or_else(|| ApiError::key(StatusCode::UNSUPPORTED_MEDIA_TYPE, "api-not-an-image"))?;
-    let report = crate::checks::run(&state, kind, bytes.clone()).await?;
+    let report = crate::checks::run(state, kind, bytes.clone()).await?;
     let key = state.blobs.put(&bytes).await?;
     let normalised_key = match &report.normalised {
         Some(b) => Some(state.blobs.put(b).await?),
@@ -177,7 +196,7 @@ pub async fn upload(
             detail: json!({ "slot": slot, "size": row.size, "sha256": row.sha256, "overall": row.overall }),
         })
         .await?;
-    Ok(Json(UploadView::from_row(&row, locale)))
+    Ok(UploadView::from_row(&row, locale))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -202,9 +221,24 @@ pub async fn request_judgement(
     ApiPath((number, slot)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<JudgementRequest>,
 ) -> Result<Json<UploadView>, ApiError> {
-    let loaded = own(&state, &auth, &number).await?;
+    Ok(Json(
+        ask_judgement(&state, &auth, &number, &slot, &body.explanation, locale).await?,
+    ))
+}
+
+/// Records the applicant's request for an officer's judgement on a failed file, with their
+/// explanation (shared by the JSON API and the pages).
+pub async fn ask_judgement(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    number: &str,
+    slot: &str,
+    explanation: &str,
+    locale: Locale,
+) -> Result<UploadView, ApiError> {
+    let loaded = own(state, auth, number).await?;
     ensure_editable(&loaded)?;
-    let explanation = body.explanation.trim();
+    let explanation = explanation.trim();
     if explanation.is_empty()
         || explanation.chars().count() > 500
         || explanation.chars().any(|c| c.is_control() && c != '\n')
@@ -214,7 +248,7 @@ pub async fn request_judgement(
                 .with_detail(json!({ "field": "explanation" })),
         );
     }
-    let upload = find_upload(&state, &loaded, &slot).await?;
+    let upload = find_upload(state, &loaded, slot).await?;
     if upload.overall != "fail" {
         return Err(ApiError::key(
             StatusCode::CONFLICT,
@@ -224,7 +258,7 @@ pub async fn request_judgement(
     let now = state.now();
     state
         .store
-        .request_judgement(loaded.row.id, &slot, explanation, now)
+        .request_judgement(loaded.row.id, slot, explanation, now)
         .await?;
     state
         .store
@@ -236,8 +270,8 @@ pub async fn request_judgement(
             detail: json!({ "slot": slot }),
         })
         .await?;
-    let upload = find_upload(&state, &loaded, &slot).await?;
-    Ok(Json(UploadView::from_row(&upload, locale)))
+    let upload = find_upload(state, &loaded, slot).await?;
+    Ok(UploadView::from_row(&upload, locale))
 }
 
 async fn find_upload(state: &AppState, loaded: &Loaded, slot: &str) -> Result<UploadRow, ApiError> {

@@ -17,6 +17,9 @@ use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, Lang};
 
+mod apply;
+mod session;
+
 /// The applicant's page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/identity", get(identity_form).post(identity_submit))
         .route("/eligibility", get(eligibility))
         .route("/logout", post(logout))
+        .merge(apply::routes())
+        .merge(session::routes())
 }
 
 #[derive(Template)]
@@ -165,6 +170,7 @@ pub async fn login_verify(
 
 struct AppRow {
     number: String,
+    canonical: String,
     kind: String,
     state: String,
 }
@@ -204,6 +210,7 @@ pub async fn applications(
             state: wangban_core::state::State::from_code(&a.state)
                 .map(|s| s.label().render(locale))
                 .unwrap_or_default(),
+            canonical: a.number.clone(),
             number: a.number,
         })
         .collect();
@@ -356,6 +363,10 @@ struct RuleRow {
 struct EligibilityPage {
     t: T,
     path: &'static str,
+    csrf: String,
+    kind: String,
+    reason: String,
+    idempotency_key: String,
     errors: Vec<FieldError>,
     kinds: Vec<Choice>,
     reasons: Vec<Choice>,
@@ -375,6 +386,7 @@ pub struct EligibilityQuery {
 pub async fn eligibility(
     State(state): State<AppState>,
     Lang(locale): Lang,
+    headers: HeaderMap,
     auth: Result<ApplicantAuth, ApiError>,
     Query(q): Query<EligibilityQuery>,
 ) -> Result<Response, ApiError> {
@@ -394,9 +406,17 @@ pub async fn eligibility(
         .as_deref()
         .and_then(|k| k.parse::<DocumentKind>().ok());
     let reason = q.reason.as_deref().and_then(|r| r.parse::<Reason>().ok());
+    let (csrf, set) = csrf(&headers);
     let mut p = EligibilityPage {
         t: T(locale),
         path: "/eligibility",
+        csrf,
+        kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
+        reason: reason.map(|r| r.code().to_owned()).unwrap_or_default(),
+        idempotency_key: base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            rand::random::<[u8; 18]>(),
+        ),
         errors: vec![],
         kinds: DocumentKind::ALL
             .into_iter()
@@ -454,5 +474,5 @@ pub async fn eligibility(
             message: Message::new("page-elig-choose").render(locale),
         });
     }
-    Ok(page(StatusCode::OK, p.render(), None))
+    Ok(page(StatusCode::OK, p.render(), set))
 }
