@@ -97,6 +97,7 @@ page-code-hint = 6 digits
 page-code-continue = Continue
 page-code-resend = Not received? Get a new code
 page-start-now = Start now
+page-start-officer-login = Officers: log in to the workspace
 page-apps-title = Your applications
 page-apps-none = You have no applications yet.
 page-col-number = Application number

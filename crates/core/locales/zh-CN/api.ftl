@@ -97,6 +97,7 @@ page-code-hint = 6位数字
 page-code-continue = 继续
 page-code-resend = 没有收到？重新获取
 page-start-now = 开始办理
+page-start-officer-login = 工作人员登录办公区
 page-apps-title = 我的申请
 page-apps-none = 您还没有申请。
 page-col-number = 申请编号
