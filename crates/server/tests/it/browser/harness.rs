@@ -276,6 +276,23 @@ impl Browser {
         }
     }
 
+    /// Picks the option with this value in a `<select>`.
+    pub async fn select(&self, sel: &str, value: &str) {
+        let e = self.el(sel).await;
+        let picked = self
+            .s()
+            .execute(
+                "const s = arguments[0]; s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change', { bubbles: true })); \
+                 return s.value === arguments[1];",
+                vec![e.arg(), json!(value)],
+            )
+            .await;
+        if picked.ok().and_then(|v| v.as_bool()) != Some(true) {
+            self.fail(format!("{sel} has no option {value:?}")).await;
+        }
+    }
+
     /// Chooses a radio button or ticks a checkbox.
     pub async fn choose(&self, sel: &str) {
         self.click(sel).await;
@@ -617,7 +634,6 @@ pub async fn sms_code(app: &TestApp, phone: &str, not: Option<&str>) -> String {
 
 /// The current TOTP code of a demo officer (as shown on the start page of the demo), for the
 /// second step of an officer's login.
-#[allow(dead_code)] // for the officers' steps, appended with their pages
 pub fn totp_code(app: &TestApp, username: &str) -> String {
     use wangban_gateways::clock::Clock;
     let secret = wangban_server::demo::DEMO_OFFICERS
