@@ -11,20 +11,16 @@
 //!
 //! ```ignore
 //! async fn upload_photo(b: &Browser) {
-//!     b.click("task-photo").await;                 // <a id="task-photo">
-//!     b.assert_heading_t("page-upload-photo-title").await;
-//!     b.check_page("upload-photo").await;          // axe + screenshots at 360 and 1280 px
-//!     b.upload("file", crate::GOOD_PHOTO).await;   // <input type="file" id="file">
-//!     b.click("upload-submit").await;              // waits for the next page
-//!     b.assert_text("check-result", &b.t("upload-pass")).await;
+//!     b.click("task-id_photo").await;               // <a id="task-id_photo">
+//!     b.check_page("upload-id_photo").await;        // axe + screenshots at 360 and 1280 px
+//!     b.upload("file", &crate::good_file("id_photo")).await; // <input type="file" id="file">
+//!     b.click("upload").await;                      // a submit button: waits for the next page
+//!     b.assert_text("upload-status", &b.t("apply-tag-passed")).await;
 //! }
-//! // An officer works in a browser of their own:
-//! let o = h.browser("officer").await;
-//! o.goto("/officer/login").await;
-//! o.fill("username", "reviewer").await;
-//! o.fill("password", wangban_server::demo::DEMO_PASSWORD).await;
-//! o.click("officer-login").await;
-//! o.fill("code", &totp_code(&app, "reviewer")).await;
+//! // An officer works in a browser of their own (see `officer_login`):
+//! let mut o = h.browser("officer").await;
+//! officer_login(&app, &mut o, locale, "reviewer").await; // password, then the TOTP code
+//! o.select("item-id_photo", "photo_background").await;   // a <select> by its option's value
 //! ```
 
 mod harness;
@@ -47,7 +43,8 @@ const IDLE_MINUTES: i64 = 30;
 /// answers → submit → status); a reviewer asks for a new photo; the applicant fixes it; the
 /// reviewer approves; the applicant pays on the payment provider's page; production marks the
 /// document produced; dispatch mails it (English) or sends it to the hall (Chinese); the
-/// applicant sees the tracking number or where to collect it; the supervisor's dashboard.
+/// applicant sees the tracking number or where to collect it (and collects it); the
+/// supervisor's dashboard.
 async fn journey(locale: Locale) {
     let app = TestApp::start_with(|s| s.sessions.applicant_idle_minutes = IDLE_MINUTES).await;
     let Some(h) = Harness::start(&app, locale.tag()).await else {
@@ -136,6 +133,21 @@ async fn journey(locale: Locale) {
         assert!(!b.text("pickup-hall").await.trim().is_empty());
     }
     b.check_page("status-sent").await;
+    if !by_mail {
+        // The applicant comes to the hall; the clerk checks the ID card and hands it over.
+        o.click("nav-pickup").await;
+        assert!(o.exists(&format!("row-{number}")).await);
+        o.check_page("pickup").await;
+        o.choose(&format!("id_checked-{number}")).await;
+        o.click(&format!("submit-collected-{number}")).await;
+        o.assert_no_errors().await;
+        o.assert_text("banner", &done(&o, "office-done-collected", &number))
+            .await;
+        o.check_page("pickup-done").await;
+        b.goto(&format!("/applications/{number}")).await;
+        status(&b, &number, "app-state-collected").await;
+        b.check_page("status-collected").await;
+    }
 
     // The supervisor's dashboard.
     officer_logout(&o).await;
