@@ -523,6 +523,24 @@ impl Browser {
             self.fail(format!("phone width: {e}")).await;
         }
         self.axe(&format!("{name} at {} px", WIDTHS[0])).await;
+        // Nothing sticks out sideways on the phone (a table scrolls inside its own region).
+        const WIDER: &str = "const w = document.documentElement.clientWidth; \
+            if (document.documentElement.scrollWidth <= w) { return []; } \
+            return Array.from(document.querySelectorAll('body *')) \
+              .filter(e => e.getBoundingClientRect().right > w + 0.5 \
+                && !e.closest('.table-wrap') && e.offsetParent !== null) \
+              .slice(0, 8) \
+              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') \
+                + (e.className && typeof e.className === 'string' ? '.' + e.className : '') \
+                + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');";
+        let wider = self.script(WIDER).await;
+        if wider.as_array().is_some_and(|a| !a.is_empty()) {
+            self.fail(format!(
+                "page {name} is wider than {} px; sticking out: {wider}",
+                WIDTHS[0]
+            ))
+            .await;
+        }
         let _ = self
             .s()
             .cdp("Emulation.clearDeviceMetricsOverride", json!({}))
