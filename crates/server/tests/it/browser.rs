@@ -43,8 +43,8 @@ const IDLE_MINUTES: i64 = 30;
 /// answers → submit → status); a reviewer asks for a new photo; the applicant fixes it; the
 /// reviewer approves; the applicant pays on the payment provider's page; production marks the
 /// document produced; dispatch mails it (English) or sends it to the hall (Chinese); the
-/// applicant sees the tracking number or where to collect it (and collects it); the
-/// supervisor's dashboard.
+/// applicant sees the tracking number or where to collect it (and collects it). The
+/// supervisor's dashboard counts the application while it waits for review.
 async fn journey(locale: Locale) {
     let app = TestApp::start_with(|s| s.sessions.applicant_idle_minutes = IDLE_MINUTES).await;
     let Some(h) = Harness::start(&app, locale.tag()).await else {
@@ -81,6 +81,12 @@ async fn journey(locale: Locale) {
     status(&b, &number, "app-state-submitted").await;
     session_note(&b).await;
     b.check_page("status-submitted").await;
+
+    // The supervisor, in a browser of their own, sees it waiting for review.
+    let mut s = h.browser("supervisor").await;
+    officer_login(&app, &mut s, locale, "supervisor").await;
+    dashboard(&s).await;
+    s.quit().await;
 
     // A reviewer finds the application in the queue, looks at it and asks for a new photo.
     let mut o = h.browser("officer").await;
@@ -149,21 +155,31 @@ async fn journey(locale: Locale) {
         b.check_page("status-collected").await;
     }
 
-    // The supervisor's dashboard.
-    officer_logout(&o).await;
-    officer_login(&app, &mut o, locale, "supervisor").await;
+    o.quit().await;
+    b.quit().await;
+}
+
+/// The supervisor's dashboard: queue ages and, per deadline, the one application waiting.
+async fn dashboard(o: &Browser) {
     o.click("nav-dashboard").await;
     o.assert_heading_t("office-dashboard-title").await;
-    assert!(!o.texts("#ages tbody tr").await.is_empty());
+    let submitted = o.t("app-state-submitted");
+    let row = o
+        .texts("#ages tbody tr")
+        .await
+        .into_iter()
+        .find(|r| r.starts_with(&submitted))
+        .unwrap_or_default();
+    // Waiting for 0–1 working days, 1 in all.
+    assert!(row.contains('1'), "{row:?}");
     o.assert_text(
         "review-target-heading",
         &o.t("office-dashboard-review-target"),
     )
     .await;
-    assert!(o.exists("review-target-total").await);
+    assert_eq!(o.text("review-target-total").await.trim(), "1");
+    assert_eq!(o.text("review-target-breached").await.trim(), "0");
     o.check_page("dashboard").await;
-    o.quit().await;
-    b.quit().await;
 }
 
 /// An officer's banner after an action on `number`.
