@@ -362,7 +362,8 @@ struct RuleRow {
 #[template(path = "eligibility.html")]
 struct EligibilityPage {
     t: T,
-    path: &'static str,
+    /// With the query, so that the language switch keeps the result.
+    path: String,
     csrf: String,
     kind: String,
     reason: String,
@@ -409,7 +410,10 @@ pub async fn eligibility(
     let (csrf, set) = csrf(&headers);
     let mut p = EligibilityPage {
         t: T(locale),
-        path: "/eligibility",
+        path: match (kind, reason) {
+            (Some(k), Some(r)) => format!("/eligibility?kind={}&reason={}", k.code(), r.code()),
+            _ => "/eligibility".into(),
+        },
         csrf,
         kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
         reason: reason.map(|r| r.code().to_owned()).unwrap_or_default(),

@@ -366,6 +366,13 @@ async fn an_eligible_resident_is_told_so() {
     assert!(page.contains("You can apply online"), "{page}");
     assert!(!page.contains("Not met"), "{page}");
     assert!(page.contains("checked"), "the choices are kept");
+    // The language switch comes back to the result, not to an empty form.
+    let next = "/eligibility?kind=hk_macao_permit&reason=expiring_soon";
+    let link = "/lang/zh-CN?next=/eligibility%3Fkind%3Dhk_macao_permit%26reason%3Dexpiring_soon";
+    assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
+    let (status, headers, _) = b.get(link).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], next);
 }
 
 /// The login code the SMS simulator sent to `phone` (waits for the job runner to send it).

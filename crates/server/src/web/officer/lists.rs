@@ -96,7 +96,8 @@ pub(crate) struct QueueRow {
 #[template(path = "office_queue.html")]
 struct QueuePage {
     t: T,
-    path: &'static str,
+    /// With the filters, so that the language switch keeps them.
+    path: String,
     csrf: String,
     nav: Nav,
     errors: Vec<FieldError>,
@@ -116,6 +117,7 @@ pub async fn queue(
     Lang(locale): Lang,
     headers: HeaderMap,
     auth: Result<OfficerAuth, ApiError>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
     q: Result<Query<QueueForm>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let officer = match gate(auth, CASEWORK_ROLES, locale, &headers, "/officer") {
@@ -235,7 +237,10 @@ pub async fn queue(
         judgement,
         rows: shown,
         t,
-        path: "/officer",
+        path: match raw.filter(|q| !q.is_empty()) {
+            Some(q) => format!("/officer?{q}"),
+            None => "/officer".into(),
+        },
         csrf,
         nav: nav(&officer, locale, "/officer"),
         errors,

@@ -276,6 +276,23 @@ impl Browser {
         }
     }
 
+    /// Picks the option with this value in a `<select>`.
+    pub async fn select(&self, sel: &str, value: &str) {
+        let e = self.el(sel).await;
+        let picked = self
+            .s()
+            .execute(
+                "const s = arguments[0]; s.value = arguments[1]; \
+                 s.dispatchEvent(new Event('change', { bubbles: true })); \
+                 return s.value === arguments[1];",
+                vec![e.arg(), json!(value)],
+            )
+            .await;
+        if picked.ok().and_then(|v| v.as_bool()) != Some(true) {
+            self.fail(format!("{sel} has no option {value:?}")).await;
+        }
+    }
+
     /// Chooses a radio button or ticks a checkbox.
     pub async fn choose(&self, sel: &str) {
         self.click(sel).await;
@@ -506,6 +523,24 @@ impl Browser {
             self.fail(format!("phone width: {e}")).await;
         }
         self.axe(&format!("{name} at {} px", WIDTHS[0])).await;
+        // Nothing sticks out sideways on the phone (a table scrolls inside its own region).
+        const WIDER: &str = "const w = document.documentElement.clientWidth; \
+            if (document.documentElement.scrollWidth <= w) { return []; } \
+            return Array.from(document.querySelectorAll('body *')) \
+              .filter(e => e.getBoundingClientRect().right > w + 0.5 \
+                && !e.closest('.table-wrap') && e.offsetParent !== null) \
+              .slice(0, 8) \
+              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') \
+                + (e.className && typeof e.className === 'string' ? '.' + e.className : '') \
+                + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');";
+        let wider = self.script(WIDER).await;
+        if wider.as_array().is_some_and(|a| !a.is_empty()) {
+            self.fail(format!(
+                "page {name} is wider than {} px; sticking out: {wider}",
+                WIDTHS[0]
+            ))
+            .await;
+        }
         let _ = self
             .s()
             .cdp("Emulation.clearDeviceMetricsOverride", json!({}))
@@ -617,7 +652,6 @@ pub async fn sms_code(app: &TestApp, phone: &str, not: Option<&str>) -> String {
 
 /// The current TOTP code of a demo officer (as shown on the start page of the demo), for the
 /// second step of an officer's login.
-#[allow(dead_code)] // for the officers' steps, appended with their pages
 pub fn totp_code(app: &TestApp, username: &str) -> String {
     use wangban_gateways::clock::Clock;
     let secret = wangban_server::demo::DEMO_OFFICERS
