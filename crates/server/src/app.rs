@@ -58,6 +58,7 @@ impl AppState {
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings.uploads.max_bytes + 64 * 1024;
+    let https = state.settings.public_url().starts_with("https://");
     let api = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
         .route("/auth/otp", post(api::auth::request_code))
@@ -122,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .merge(sim::routes())
         .fallback(api::health::not_found)
         .layer(axum::middleware::from_fn(crate::error::localize))
+        .layer(axum::middleware::map_response(
+            move |r: axum::response::Response| async move {
+                if https { secure_cookies(r) } else { r }
+            },
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -151,4 +157,31 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .with_state(state)
+}
+
+/// Marks every cookie the service sets `Secure` (sent back over HTTPS only). Done in one place
+/// for all of them (session, officer session, CSRF, language) when the public URL is HTTPS:
+/// behind a TLS-terminating proxy the service itself speaks plain HTTP, yet browsers reach it
+/// over HTTPS only. Browsers are also told to use HTTPS only for a year (HSTS).
+fn secure_cookies(mut r: axum::response::Response) -> axum::response::Response {
+    r.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    let cookies: Vec<HeaderValue> = r
+        .headers_mut()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| match v.to_str() {
+            Ok(s) if !s.to_ascii_lowercase().contains("; secure") => {
+                HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or_else(|_| v.clone())
+            }
+            _ => v.clone(),
+        })
+        .collect();
+    r.headers_mut().remove(header::SET_COOKIE);
+    for v in cookies {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }

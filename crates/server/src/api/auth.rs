@@ -220,7 +220,8 @@ pub async fn verify_login_code(
     Ok((token, expires_at))
 }
 
-/// Sets the session cookie (HttpOnly, SameSite=Lax; Secure when served over HTTPS).
+/// Sets the session cookie (HttpOnly, SameSite=Lax; `app::router` adds Secure when the public
+/// URL is HTTPS).
 pub fn with_cookie(mut response: Response, token: &str) -> Response {
     if let Ok(v) =
         HeaderValue::from_str(&format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"))

@@ -125,6 +125,58 @@ async fn pages_are_locked_down_and_load_nothing_from_elsewhere() {
     assert!(css.contains("--focus"));
 }
 
+/// Every cookie the service sets, by name, as sent.
+async fn cookies_set_by(app: &TestApp) -> Vec<String> {
+    let mut b = Browser::new(app);
+    let (_, login_page_headers, page) = b.get("/login").await;
+    let csrf = hidden(&page, "csrf");
+    let (_, lang_headers, _) = b.get("/lang/en?next=/").await;
+    let (_, officer_headers, _) = b
+        .post(
+            "/officer/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "reviewer"),
+                ("password", wangban_server::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    [login_page_headers, lang_headers, officer_headers]
+        .iter()
+        .flat_map(|h| h.get_all(SET_COOKIE).iter())
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_service_is_reached_over_https() {
+    let plain = TestApp::start().await;
+    let cookies = cookies_set_by(&plain).await;
+    assert!(cookies.len() >= 3, "{cookies:?}");
+    assert!(cookies.iter().all(|c| !c.contains("Secure")), "{cookies:?}");
+    let r = reqwest::get(plain.url("/")).await.unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+
+    let behind_tls = TestApp::start_with(|s| {
+        s.public_url = Some("https://wangban.example.gov.cn".into());
+    })
+    .await;
+    let cookies = cookies_set_by(&behind_tls).await;
+    let r = reqwest::get(behind_tls.url("/")).await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    for name in ["wangban_csrf=", "wangban_lang=", "wangban_officer="] {
+        let c = cookies
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} not set: {cookies:?}"));
+        assert!(c.ends_with("; Secure"), "{c}");
+        assert_eq!(c.matches("Secure").count(), 1, "{c}");
+        if name != "wangban_lang=" {
+            assert!(c.contains("HttpOnly"), "{c}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn phone_login_by_forms_with_csrf_and_errors_in_place() {
     let app = TestApp::start().await;
