@@ -947,7 +947,7 @@ struct UploadPage {
     slot: String,
     label: String,
     hint: String,
-    max_mb: usize,
+    file_hint: String,
     uploaded: bool,
     tag_code: &'static str,
     tag: String,
@@ -1010,7 +1010,12 @@ async fn upload_page(
         slot: slot.to_owned(),
         label: slot_label(slot, locale),
         hint: slot_hint(slot, locale),
-        max_mb: state.settings.uploads.max_bytes / (1024 * 1024),
+        file_hint: Message::new("apply-file-hint")
+            .with(
+                "mb",
+                (state.settings.uploads.max_bytes / (1024 * 1024)) as i64,
+            )
+            .render(locale),
         uploaded: upload.is_some(),
         tag_code,
         tag,
