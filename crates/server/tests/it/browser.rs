@@ -530,6 +530,7 @@ async fn dispatch(o: &Browser, number: &str, by_mail: bool) {
     o.assert_no_errors().await;
     o.check_page("dispatch-done").await;
     o.goto(&format!("/officer/applications/{number}")).await;
+    o.assert_text("document-number", "E12345678").await;
     if by_mail {
         o.assert_text("status", &o.t("app-state-dispatched")).await;
         assert!(!o.text("tracking-number").await.trim().is_empty());
