@@ -155,8 +155,40 @@ async fn journey(locale: Locale) {
         b.check_page("status-collected").await;
     }
 
+    session_warning(&b, &number).await;
     o.quit().await;
     b.quit().await;
+}
+
+/// Shortly before an idle session ends, a dialog offers to stay logged in; that extends the
+/// session without leaving the page. (The wait for it is cut short.)
+async fn session_warning(b: &Browser, number: &str) {
+    b.hurry_first_long_timer().await;
+    b.goto(&format!("/applications/{number}")).await;
+    b.wait_for(
+        "the session warning is open",
+        "return document.getElementById('session-warning').open === true",
+    )
+    .await;
+    b.assert_text("session-warning-title", &b.t("apply-session-warning-title"))
+        .await;
+    assert_eq!(b.focused_id().await, "stay-logged-in");
+    b.check_page("session-warning").await;
+    // The script posts the form itself and stays on the page.
+    b.script("document.getElementById('stay-logged-in').click()")
+        .await;
+    b.wait_for(
+        "told the session was extended",
+        "return document.getElementById('session-warning').open === false \
+           && document.getElementById('session-live').textContent.length > 0",
+    )
+    .await;
+    // Said to screen readers (the live region is visually hidden).
+    assert_eq!(
+        b.text("session-live").await.trim(),
+        b.t("apply-session-extended")
+    );
+    assert_eq!(b.path().await, format!("/applications/{number}"));
 }
 
 /// The supervisor's dashboard: queue ages and, per deadline, the one application waiting.
@@ -530,6 +562,7 @@ async fn dispatch(o: &Browser, number: &str, by_mail: bool) {
     o.assert_no_errors().await;
     o.check_page("dispatch-done").await;
     o.goto(&format!("/officer/applications/{number}")).await;
+    o.assert_text("document-number", "E12345678").await;
     if by_mail {
         o.assert_text("status", &o.t("app-state-dispatched")).await;
         assert!(!o.text("tracking-number").await.trim().is_empty());

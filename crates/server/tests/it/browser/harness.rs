@@ -276,6 +276,36 @@ impl Browser {
         }
     }
 
+    /// From the next page on, the first timer a page sets for longer than a second fires
+    /// after 50 ms instead (the session-timeout warning waits for minutes).
+    pub async fn hurry_first_long_timer(&self) {
+        const SRC: &str = "(() => { const st = window.setTimeout; let first = true; \
+            window.setTimeout = function (f, ms, ...rest) { \
+              if (first && ms > 1000) { first = false; ms = 50; } \
+              return st.call(window, f, ms, ...rest); }; })();";
+        if let Err(e) = self
+            .s()
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": SRC }),
+            )
+            .await
+        {
+            self.fail(format!("hurrying timers: {e}")).await;
+        }
+    }
+
+    /// Waits (a few seconds at most) until the script returns `true`.
+    pub async fn wait_for(&self, what: &str, js: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.script(js).await.as_bool() != Some(true) {
+            if Instant::now() >= deadline {
+                self.fail(format!("still not {what}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Picks the option with this value in a `<select>`.
     pub async fn select(&self, sel: &str, value: &str) {
         let e = self.el(sel).await;
