@@ -1,6 +1,6 @@
-//! A minimal HTML page frame for the few pages this crate serves before the real pages arrive
-//! (the demo start page and the simulators' pages). Text comes from the catalogue; values are
-//! escaped.
+//! A minimal HTML page frame for the simulators' own pages (SMS outbox, payment checkout), which
+//! stand in for other organisations' sites and so do not share the service's layout. Text comes from
+//! the catalogue; values are escaped; styling from the one stylesheet (no inline style: CSP).
 
 use wangban_core::i18n::{Locale, Message};
 
@@ -24,14 +24,12 @@ pub fn t(key: &'static str, locale: Locale) -> String {
 }
 
 pub fn page(title: &str, body: &str, locale: Locale) -> String {
+    // The one stylesheet: an inline <style> would be refused by the Content-Security-Policy.
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>\
-         body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.5}}\
-         table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ccc;padding:.4rem;text-align:left;vertical-align:top}}\
-         code{{background:#f3f3f3;padding:0 .2rem}}button{{font-size:1rem;padding:.5rem 1rem}}\
-         </style></head><body>{body}</body></html>",
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
+         <body><main id=\"main\">{body}</main></body></html>",
         lang = locale.tag(),
         title = escape(title),
     )

@@ -62,7 +62,14 @@ async fn pay_page(
         t("page-col-amount", locale),
         escape(&o.amount.to_string()),
         t("page-col-status", locale),
-        escape(&format!("{:?}", o.status)),
+        t(
+            match o.status {
+                wangban_gateways::payment::OrderStatus::Pending => "page-sim-order-pending",
+                wangban_gateways::payment::OrderStatus::Paid { .. } => "page-sim-order-paid",
+                wangban_gateways::payment::OrderStatus::Closed => "page-sim-order-closed",
+            },
+            locale
+        ),
         t("page-sim-pay-button", locale),
         t("page-sim-cancel-button", locale),
         id = escape(&order),

@@ -78,6 +78,9 @@ page-sim-pay-title = Payment simulator
 page-sim-pay-intro = This stands in for the payment provider's checkout page. After payment the simulator sends wangban a signed asynchronous notification.
 page-sim-pay-button = Pay
 page-sim-cancel-button = Cancel the order
+page-sim-order-pending = Waiting for payment
+page-sim-order-paid = Paid
+page-sim-order-closed = Closed
 
 page-site-name = Exit-entry documents online
 page-skip = Skip to main content

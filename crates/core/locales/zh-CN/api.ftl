@@ -78,6 +78,9 @@ page-sim-pay-title = 支付模拟器
 page-sim-pay-intro = 这是支付机构收银台的模拟页面。支付后，模拟器会向网办发送签名的异步通知。
 page-sim-pay-button = 确认支付
 page-sim-cancel-button = 取消订单
+page-sim-order-pending = 待支付
+page-sim-order-paid = 已支付
+page-sim-order-closed = 已关闭
 
 page-site-name = 出入境证件全程网办
 page-skip = 跳到正文
