@@ -1,115 +1,17 @@
 //! The applicant's application pages over plain HTTP: task list, form, uploads, delivery, check
 //! your answers, submit, status, correction, payment, tracking.
 
-use std::collections::HashMap;
-
 use chrono::Duration;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::json;
 use wangban_gateways::registry::demo_citizen;
 
+use crate::forms::{Browser, hidden, location};
 use crate::{GREY_BACKGROUND_PHOTO, OTHER_GOOD_PHOTO, TestApp, good_file, pickup};
 
 const SLOTS: [&str; 4] = ["id_photo", "signature", "id_card_front", "id_card_back"];
 
-/// A browser without JavaScript: keeps cookies, does not follow redirects.
-struct Browser {
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-    base: String,
-}
-
-type Answer = (StatusCode, HeaderMap, String);
-
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-            base: app.base.clone(),
-        }
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) {
-        for v in headers.get_all(SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (k, val) = pair.split_once('=').unwrap();
-            if v.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), val.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        }
-    }
-
-    async fn finish(&mut self, r: reqwest::Response) -> Answer {
-        let (s, h) = (r.status(), r.headers().clone());
-        self.keep(&h);
-        (s, h, r.text().await.unwrap())
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        let r = self
-            .http
-            .get(self.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.finish(r).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
-        let r = self
-            .http
-            .post(self.url(path))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.finish(r).await
-    }
-
-    async fn upload(&mut self, path: &str, csrf: &str, bytes: Vec<u8>) -> Answer {
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name("photo.jpg"),
-            );
-        let r = self
-            .http
-            .post(self.url(path))
-            .header("cookie", self.cookie_header())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        self.finish(r).await
-    }
-
     /// Opens a session from an API token (the cookie carries the same token) and gets the
     /// CSRF token of a page.
     async fn adopt(&mut self, token: &str) -> String {
@@ -118,20 +20,6 @@ impl Browser {
         let (_, _, page) = self.get("/applications").await;
         hidden(&page, "csrf")
     }
-}
-
-/// The value of the hidden field `name` in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        + marker.len();
-    page[start..start + page[start..].find('"').unwrap()].to_owned()
-}
-
-fn location(h: &HeaderMap) -> String {
-    h[LOCATION].to_str().unwrap().to_owned()
 }
 
 /// A login code sent to `phone` other than `previous`.

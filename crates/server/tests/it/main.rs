@@ -5,6 +5,7 @@
 mod applicant_pages;
 mod browser;
 mod errors;
+mod forms;
 mod journeys;
 mod officer_pages;
 mod pages;

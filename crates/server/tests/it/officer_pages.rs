@@ -1,84 +1,17 @@
 //! The officers' pages over plain HTTP: login with TOTP, queue, application view, casework,
 //! production, dispatch, pickup, dashboard.
 
-use std::collections::HashMap;
-
 use chrono::Duration;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::json;
 use wangban_gateways::clock::Clock;
 use wangban_gateways::registry::demo_citizen;
 
+use crate::forms::{Browser, hidden};
 use crate::{TestApp, mail, pickup};
 
-/// A browser: keeps cookies, does not follow redirects (so that tests see them).
-struct Browser {
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-    base: String,
-}
-
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-            base: app.base.clone(),
-        }
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) {
-        for v in headers.get_all(SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (k, val) = pair.split_once('=').unwrap();
-            if v.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), val.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        let (s, h) = (r.status(), r.headers().clone());
-        self.keep(&h);
-        (s, h, r.text().await.unwrap())
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let (s, h) = (r.status(), r.headers().clone());
-        self.keep(&h);
-        (s, h, r.text().await.unwrap())
-    }
-
     /// Posts a form found in `page` (its csrf, idem and version), plus `extra` fields.
     async fn act(
         &mut self,
@@ -107,16 +40,6 @@ impl Browser {
         )
         .await
     }
-}
-
-/// The value of the first hidden field `name` in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        + marker.len();
-    page[start..start + page[start..].find('"').unwrap()].to_owned()
 }
 
 fn code_for(app: &TestApp, username: &str) -> String {

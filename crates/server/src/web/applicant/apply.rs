@@ -1487,10 +1487,8 @@ async fn correction(
         Ok(v) => Ok(to_app(&v.number)),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let loaded = own(&state, &auth, &number).await?;
-            let (csrf, _) = csrf(&headers);
             let errors = step_errors(&e, locale, fix_id);
-            let p = status_page(&state, &auth, &loaded, locale, csrf, errors).await?;
-            Ok(page(e.status, p.render(), None))
+            status_again(&state, &auth, &loaded, locale, &headers, e.status, errors).await
         }
         Err(e) => Err(e),
     }
@@ -1512,16 +1510,30 @@ async fn withdraw(
         Ok(v) => Ok(to_app(&v.number)),
         Err(e) if e.status == StatusCode::CONFLICT || e.status == StatusCode::FORBIDDEN => {
             let loaded = own(&state, &auth, &number).await?;
-            let (csrf, _) = csrf(&headers);
             let errors = vec![FieldError {
                 field: "withdraw",
                 message: e.message.render(locale),
             }];
-            let p = status_page(&state, &auth, &loaded, locale, csrf, errors).await?;
-            Ok(page(e.status, p.render(), None))
+            status_again(&state, &auth, &loaded, locale, &headers, e.status, errors).await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The status page again, with the errors of a step that was refused (correction, withdrawal,
+/// payment), under the refusal's status code.
+async fn status_again(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    loaded: &Loaded,
+    locale: Locale,
+    headers: &HeaderMap,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> Result<Response, ApiError> {
+    let (csrf, _) = csrf(headers);
+    let p = status_page(state, auth, loaded, locale, csrf, errors).await?;
+    Ok(page(status, p.render(), None))
 }
 
 /// Starts (or resumes) payment and sends the browser to the provider's page, which brings it
@@ -1548,13 +1560,11 @@ async fn payment(
             None => Err(ApiError::internal()),
         },
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let (csrf, _) = csrf(&headers);
             let errors = vec![FieldError {
                 field: "start-payment",
                 message: e.message.render(locale),
             }];
-            let p = status_page(&state, &auth, &loaded, locale, csrf, errors).await?;
-            Ok(page(e.status, p.render(), None))
+            status_again(&state, &auth, &loaded, locale, &headers, e.status, errors).await
         }
         Err(e) => Err(e),
     }
