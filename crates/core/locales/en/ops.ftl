@@ -1,7 +1,13 @@
 ## Operations: backups (wangban backup …)
 
-ops-backup-created = Backup written to { $path }: the database ({ $applications } applications), { $files } files in all.
-ops-backup-verified = Backup { $path } is complete and intact: { $files } files, { $applications } applications.
+ops-backup-created = Backup written to { $path }: the database ({ $applications } applications), { $files ->
+        [one] { $files } file
+       *[other] { $files } files
+    } in all.
+ops-backup-verified = Backup { $path } is complete and intact: { $files ->
+        [one] { $files } file
+       *[other] { $files } files
+    }, { $applications } applications.
 ops-backup-restored = Restored { $path } into { $data }: { $applications } applications. Start the service on that folder.
 ops-backup-replaced = The previous contents of the data folder were moved to { $old }.
 ops-backup-exists = { $path } already exists: choose a new name for the backup.
