@@ -293,6 +293,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/cli.ftl"),
         include_str!("../locales/en/cli.ftl"),
     ),
+    (
+        "ops",
+        include_str!("../locales/zh-CN/ops.ftl"),
+        include_str!("../locales/en/ops.ftl"),
+    ),
 ];
 
 struct Catalogue {

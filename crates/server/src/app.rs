@@ -32,6 +32,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub calendar: WorkingCalendar,
     pub number_rules: DocumentNumberRules,
+    /// Request latencies and job failures of this process (`/metrics`).
+    pub metrics: crate::ops::Metrics,
 }
 
 impl Deref for AppState {
@@ -120,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .route("/health", get(api::health::health))
         .route("/ready", get(api::health::ready))
+        .route("/metrics", get(crate::ops::metrics))
         .merge(sim::routes())
         .fallback(api::health::not_found)
         .layer(axum::middleware::from_fn(crate::error::localize))
@@ -155,6 +158,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::track,
         ))
         .with_state(state)
 }

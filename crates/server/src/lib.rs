@@ -16,6 +16,7 @@ pub mod error;
 pub mod form;
 mod html;
 pub mod openapi;
+pub mod ops;
 pub mod password;
 pub mod service;
 pub mod settings;
@@ -99,6 +100,7 @@ pub async fn build_state(
         clock,
         calendar,
         number_rules,
+        metrics: ops::Metrics::new(),
     }))
 }
 

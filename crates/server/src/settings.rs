@@ -35,6 +35,9 @@ pub struct Settings {
     pub media: wangban_media::MediaSettings,
     pub workers: WorkerSettings,
     pub simulators: SimulatorSettings,
+    /// Logging (`[log]`) and who may read `/metrics` (`[metrics]`).
+    pub log: crate::ops::LogSettings,
+    pub metrics: crate::ops::MetricsSettings,
 }
 
 impl Default for Settings {
@@ -55,6 +58,8 @@ impl Default for Settings {
             media: wangban_media::MediaSettings::default(),
             workers: WorkerSettings::default(),
             simulators: SimulatorSettings::default(),
+            log: crate::ops::LogSettings::default(),
+            metrics: crate::ops::MetricsSettings::default(),
         }
     }
 }
@@ -201,7 +206,7 @@ impl Settings {
             .unwrap_or_else(|e| format!("# (cannot show the defaults: {e})"));
         format!(
             "SETTINGS (defaults shown; optional settings without a default: public_url, \
-             calendar.dir)\n\nSet them in the file given by --config / WANGBAN_CONFIG, or as \
+             calendar.dir, metrics.token)\n\nSet them in the file given by --config / WANGBAN_CONFIG, or as \
              environment variables WANGBAN_<KEY>, with __ between a section and its key: \
              WANGBAN_LISTEN=0.0.0.0:8080, WANGBAN_DATA=/var/lib/wangban, \
              WANGBAN_FEES__PASSPORT=12000, WANGBAN_SIMULATORS__PAYMENT__OUT_OF_ORDER=true.\n\n\

@@ -110,6 +110,7 @@ pub async fn run_due_jobs(
                     let backoff = 2i64.saturating_pow(job.attempts.min(12)).min(3600);
                     now + Duration::seconds(backoff)
                 });
+                state.metrics.job_failed(&job.kind, retry.is_none());
                 if retry.is_none() {
                     tracing::warn!(job = job.id.0, kind = %job.kind, %error, "job failed for good");
                 }

@@ -11,6 +11,7 @@
 //! so that the PostgreSQL backend can share it.
 
 pub mod blobs;
+pub mod ops;
 mod rows;
 
 use std::path::Path;

@@ -412,3 +412,48 @@ async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_uplo
         .unwrap();
     assert!(judged.is_empty());
 }
+
+#[tokio::test]
+async fn ops_counts_jobs_overdue_applications_and_live_sessions() {
+    let store = Store::open_memory().await.unwrap();
+    let (_, a) = draft(&store, "A1").await;
+    let (_, b) = draft(&store, "A2").await;
+    let mut ca = commit(a, 0, "awaiting_payment");
+    ca.due_at = Some(t(10));
+    let mut cb = commit(b, 0, "submitted");
+    cb.due_at = Some(t(20));
+    store.commit_action(&ca).await.unwrap();
+    store.commit_action(&cb).await.unwrap();
+    let counts = store.ops_counts(t(12)).await.unwrap();
+    assert_eq!(counts.overdue, [("awaiting_payment".to_owned(), 1)]);
+    assert_eq!(counts.jobs, [("sms".to_owned(), "pending".to_owned(), 2)]);
+    assert!(counts.sessions.is_empty());
+    assert_eq!(store.ops_counts(t(21)).await.unwrap().overdue.len(), 2);
+}
+
+#[tokio::test]
+async fn a_backup_copy_is_consistent_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    let (_, a) = draft(&store, "A1").await;
+    store
+        .commit_action(&commit(a, 0, "submitted"))
+        .await
+        .unwrap();
+    // Taken while the store is open and has written (WAL not yet checkpointed).
+    let copy = dir.path().join("copy.db");
+    ops::backup_sqlite(&path, &copy).await.unwrap();
+    assert_eq!(ops::check_sqlite(&copy).await.unwrap(), 1);
+    assert!(
+        ops::backup_sqlite(&path, &copy).await.is_err(),
+        "never overwrites"
+    );
+    std::fs::write(dir.path().join("junk.db"), b"not a database").unwrap();
+    assert!(
+        ops::check_sqlite(&dir.path().join("junk.db"))
+            .await
+            .is_err()
+    );
+    store.close().await;
+}

@@ -173,6 +173,26 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_production_configuration_is_valid() {
+        let file = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/wangban.toml"
+        ));
+        let c = load(
+            Some(file),
+            env(&[("WANGBAN_METRICS__TOKEN", "from-secrets-env")]),
+        )
+        .unwrap_or_else(|e| panic!("deploy/wangban.toml: {e}"));
+        assert!(!c.demo, "no demo data in production");
+        assert!(c.public_url().starts_with("https://"), "{}", c.public_url());
+        assert_eq!(c.log.format, wangban_server::ops::LogFormat::Json);
+        assert!(c.metrics.enabled && !c.metrics.allow_loopback);
+        assert_eq!(c.metrics.token.as_deref(), Some("from-secrets-env"));
+        assert_eq!(c.data, Path::new("/var/lib/wangban"));
+        assert!(!c.simulators.payment.out_of_order);
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         let e = load(None, env(&[("WANGBAN_FEES__PASPORT", "1")])).unwrap_err();
         assert!(e.to_string().contains("pasport"), "{e}");

@@ -2,7 +2,9 @@
 //! the service grows. Thin by design: it reads configuration, calls the library crates and
 //! prints; decisions live in `wangban-core`.
 
+mod backup;
 mod config;
+mod logging;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +66,9 @@ enum Command {
     /// The automatic checks of uploaded files, for a resident who disputes a rejection.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Backups of the data folder (SQLite): create while running, verify, restore.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +187,7 @@ fn main() -> ExitCode {
             }
             return migrate(settings);
         }
+        Command::Backup(cmd) => return backup::run(cmd, &config, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)
@@ -226,14 +232,8 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the async runtime starts")
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WANGBAN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
-}
-
 fn run_server(settings: wangban_server::Settings) -> ExitCode {
-    init_logging();
+    logging::init(&settings.log);
     match runtime().block_on(wangban_server::serve(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

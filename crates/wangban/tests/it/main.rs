@@ -2,6 +2,7 @@
 
 mod admin;
 mod media;
+mod ops;
 mod serve;
 
 use std::process::Command;
