@@ -293,6 +293,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/cli.ftl"),
         include_str!("../locales/en/cli.ftl"),
     ),
+    (
+        "keys",
+        include_str!("../locales/zh-CN/keys.ftl"),
+        include_str!("../locales/en/keys.ftl"),
+    ),
 ];
 
 struct Catalogue {

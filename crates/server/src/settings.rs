@@ -35,6 +35,9 @@ pub struct Settings {
     pub media: wangban_media::MediaSettings,
     pub workers: WorkerSettings,
     pub simulators: SimulatorSettings,
+    /// Encryption at rest: the key-encryption keys (none configured and `demo` on: a key file
+    /// is made in the data folder on first start).
+    pub keys: wangban_store::crypto::KeySettings,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             media: wangban_media::MediaSettings::default(),
             workers: WorkerSettings::default(),
             simulators: SimulatorSettings::default(),
+            keys: wangban_store::crypto::KeySettings::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! prints; decisions live in `wangban-core`.
 
 mod config;
+mod keys;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +65,9 @@ enum Command {
     /// The automatic checks of uploaded files, for a resident who disputes a rejection.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Encryption at rest: generate a key-encryption key, rotate to it, check the stored keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +186,7 @@ fn main() -> ExitCode {
             }
             return migrate(settings);
         }
+        Command::Keys(cmd) => return keys::run(config, cmd, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)
