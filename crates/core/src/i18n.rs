@@ -298,6 +298,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/ops.ftl"),
         include_str!("../locales/en/ops.ftl"),
     ),
+    (
+        "keys",
+        include_str!("../locales/zh-CN/keys.ftl"),
+        include_str!("../locales/en/keys.ftl"),
+    ),
 ];
 
 struct Catalogue {

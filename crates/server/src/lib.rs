@@ -49,6 +49,8 @@ pub enum ServeError {
     },
     #[error("database: {0}")]
     Store(#[from] wangban_store::StoreError),
+    #[error("encryption keys: {0}")]
+    Keys(#[from] wangban_store::crypto::CryptoError),
     #[error("simulators: {0}")]
     Simulators(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -75,6 +77,22 @@ pub async fn build_state(
     let number_rules = DocumentNumberRules::new(&settings.document_numbers)
         .map_err(settings::SettingsError::from)?;
     let store = Store::open_sqlite(&data.join("wangban.db")).await?;
+    // Encryption at rest: the data keys must open under the configured KEKs before anything
+    // is served (the key itself is never logged).
+    let (keyring, made) = settings.keys.keyring(&data, settings.demo)?;
+    if let Some(path) = made {
+        tracing::warn!(
+            path = %path.display(),
+            "no key-encryption key configured: made one in the data folder (demo only; \
+             configure [keys] in production)"
+        );
+    }
+    let vault = store.vault(&keyring, clock.now()).await?;
+    tracing::info!(
+        kek = keyring.active_id(),
+        data_keys = vault.key_count(),
+        "encryption keys loaded"
+    );
     let blobs = LocalBlobs::new(data.join("uploads"));
     let mut sim_settings = settings.simulators.clone();
     if sim_settings.payment.pay_url_base.starts_with('/') {

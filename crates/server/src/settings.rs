@@ -38,6 +38,9 @@ pub struct Settings {
     /// Logging (`[log]`) and who may read `/metrics` (`[metrics]`).
     pub log: crate::ops::LogSettings,
     pub metrics: crate::ops::MetricsSettings,
+    /// Encryption at rest: the key-encryption keys (none configured and `demo` on: a key file
+    /// is made in the data folder on first start).
+    pub keys: wangban_store::crypto::KeySettings,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             simulators: SimulatorSettings::default(),
             log: crate::ops::LogSettings::default(),
             metrics: crate::ops::MetricsSettings::default(),
+            keys: wangban_store::crypto::KeySettings::default(),
         }
     }
 }

@@ -11,6 +11,8 @@
 //! so that the PostgreSQL backend can share it.
 
 pub mod blobs;
+pub mod crypto;
+mod keys;
 pub mod ops;
 mod rows;
 
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+pub use keys::Rewrapped;
 pub use rows::*;
 
 type Timestamp = DateTime<Utc>;
@@ -44,6 +47,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A key or an encrypted value could not be opened (see [`crypto::CryptoError`]).
+    #[error("{0}")]
+    Crypto(#[from] crypto::CryptoError),
 }
 
 impl StoreError {

@@ -4,6 +4,7 @@
 
 mod backup;
 mod config;
+mod keys;
 mod logging;
 
 use std::path::PathBuf;
@@ -69,6 +70,9 @@ enum Command {
     /// Backups of the data folder (SQLite): create while running, verify, restore.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Encryption at rest: generate a key-encryption key, rotate to it, check the stored keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +192,7 @@ fn main() -> ExitCode {
             return migrate(settings);
         }
         Command::Backup(cmd) => return backup::run(cmd, &config, locale),
+        Command::Keys(cmd) => return keys::run(config, cmd, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)

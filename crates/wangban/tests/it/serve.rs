@@ -15,11 +15,22 @@ fn start(data: &std::path::Path) -> (std::process::Child, String) {
         .expect("wangban starts");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a banner").expect("utf-8");
-    let addr = first
-        .strip_prefix("wangban is listening on ")
-        .unwrap_or_else(|| panic!("unexpected banner: {first}"))
-        .to_owned();
+    // Log lines of the start (e.g. the demo's key file being made) may come before the banner.
+    let mut before = Vec::new();
+    let addr = loop {
+        let line = lines.next().expect("a banner").expect("utf-8");
+        if let Some(addr) = line.strip_prefix("wangban is listening on ") {
+            break addr.to_owned();
+        }
+        assert!(before.len() < 20, "no banner: {before:?}");
+        before.push(line);
+    };
+    // The demo makes its key-encryption key file on first start and says so, without the key.
+    if !data.join("kek-local.key").exists() {
+        panic!("no demo key file made; log: {before:?}");
+    }
+    let key = std::fs::read_to_string(data.join("kek-local.key")).unwrap();
+    assert!(before.iter().all(|l| !l.contains(key.trim())), "{before:?}");
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, addr)
