@@ -125,6 +125,19 @@ pub enum ChainProblem {
 }
 
 impl ChainProblem {
+    /// The catalogue key that explains it (`crates/core/locales/*/audit.ftl`).
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ChainProblem::HashMismatch => "audit-problem-hash-mismatch",
+            ChainProblem::PrevHashMismatch => "audit-problem-prev-hash-mismatch",
+            ChainProblem::MissingHash => "audit-problem-missing-hash",
+            ChainProblem::Gap => "audit-problem-gap",
+            ChainProblem::Truncated => "audit-problem-truncated",
+            ChainProblem::HeadMismatch => "audit-problem-head-mismatch",
+            ChainProblem::BeyondHead => "audit-problem-beyond-head",
+        }
+    }
+
     /// The stable code (also the message key's suffix).
     pub fn code(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 //! the service grows. Thin by design: it reads configuration, calls the library crates and
 //! prints; decisions live in `wangban-core`.
 
+mod audit;
 mod config;
 
 use std::path::PathBuf;
@@ -64,6 +65,9 @@ enum Command {
     /// The automatic checks of uploaded files, for a resident who disputes a rejection.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// The tamper-evident audit log (SM3 hash chain).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +186,7 @@ fn main() -> ExitCode {
             }
             return migrate(settings);
         }
+        Command::Audit(cmd) => return audit::run(&config, cmd, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)
