@@ -229,6 +229,11 @@ pub trait Localize {
 type Resource = (&'static str, &'static str, &'static str);
 const RESOURCES: &[Resource] = &[
     (
+        "audit",
+        include_str!("../locales/zh-CN/audit.ftl"),
+        include_str!("../locales/en/audit.ftl"),
+    ),
+    (
         "common",
         include_str!("../locales/zh-CN/common.ftl"),
         include_str!("../locales/en/common.ftl"),

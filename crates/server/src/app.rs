@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             "/officer/applications/{number}/files/{slot}",
             get(api::officer::file),
         )
+        .route("/audit", get(api::audit::list))
         .route("/sim/sms", get(api::sim::sms_outbox))
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()

@@ -42,7 +42,7 @@ impl Modify for SessionAuth {
         api::uploads::upload, api::uploads::download, api::uploads::request_judgement,
         api::payments::start, api::payments::notify,
         api::officer::login, api::officer::login_totp, api::officer::queue,
-        api::officer::detail, api::officer::act, api::officer::file,
+        api::officer::detail, api::officer::act, api::officer::file, api::audit::list,
         api::sim::sms_outbox, api::health::health, api::health::ready,
     ),
     modifiers(&SessionAuth),

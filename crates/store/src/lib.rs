@@ -10,6 +10,7 @@
 //! SQL is kept portable (`$1`-style parameters in order, no SQLite-only functions in queries)
 //! so that the PostgreSQL backend can share it.
 
+pub mod audit_chain;
 pub mod blobs;
 pub mod crypto;
 mod keys;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
 
@@ -107,8 +109,45 @@ impl Store {
         Ok(store)
     }
 
+    /// Runs the migrations, then chains audit rows written before migration 0004 (SQL cannot
+    /// compute SM3; see [`audit_chain`]). Both are idempotent.
     pub async fn migrate(&self) -> Result<()> {
         MIGRATIONS.run(&self.pool).await?;
+        self.backfill_audit_chain().await?;
+        Ok(())
+    }
+
+    /// Gives every audit row without a hash (those written before migration 0004) its place
+    /// in the chain, in id order, in one transaction.
+    async fn backfill_audit_chain(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (mut last_id, mut last_hash) = lock_chain_head(&mut tx).await?;
+        let rows = sqlx::query(
+            "SELECT id, at, actor_kind, actor_id, action, application_id, detail FROM audit_log
+             WHERE hash IS NULL ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(()); // dropping the transaction rolls back the head's no-op update
+        }
+        for r in &rows {
+            let id: i64 = r.get(0);
+            let fields = chain_fields(r, &last_hash);
+            let hash = audit_chain::record_hash(&fields)
+                .ok_or_else(|| StoreError::Corrupt(format!("audit head hash {last_hash}")))?;
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+                .bind(&last_hash)
+                .bind(&hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            last_id = id;
+            last_hash = hash;
+        }
+        set_chain_head(&mut tx, last_id, &last_hash).await?;
+        tx.commit().await?;
+        tracing::info!(records = rows.len(), "audit log chained (migration 0004)");
         Ok(())
     }
 
@@ -966,8 +1005,8 @@ impl Store {
 
     pub async fn audit_log(&self, application: Option<ApplicationId>) -> Result<Vec<AuditRow>> {
         let rows = sqlx::query(
-            "SELECT id, at, actor_kind, actor_id, action, application_id, detail FROM audit_log
-             WHERE $1 IS NULL OR application_id = $2 ORDER BY id",
+            "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash, hash
+             FROM audit_log WHERE $1 IS NULL OR application_id = $2 ORDER BY id",
         )
         .bind(application.map(|a| a.0))
         .bind(application.map(|a| a.0))
@@ -983,8 +1022,153 @@ impl Store {
                 action: r.get(4),
                 application: r.get::<Option<i64>, _>(5).map(ApplicationId),
                 detail: r.get(6),
+                prev_hash: r.get(7),
+                hash: r.get(8),
             })
             .collect())
+    }
+
+    /// One page of the audit log for auditors, newest first: records with an id below
+    /// `before` (all if `None`), of one application and/or one officer, at most `limit`.
+    pub async fn audit_page(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash, hash
+             FROM audit_log
+             WHERE ($1 IS NULL OR id < $2)
+               AND ($3 IS NULL OR application_id = $4)
+               AND ($5 IS NULL OR (actor_kind = 'officer' AND actor_id = $6))
+             ORDER BY id DESC LIMIT $7",
+        )
+        .bind(filter.before)
+        .bind(filter.before)
+        .bind(filter.application.map(|a| a.0))
+        .bind(filter.application.map(|a| a.0))
+        .bind(filter.officer.map(|o| o.0))
+        .bind(filter.officer.map(|o| o.0))
+        .bind(i64::from(filter.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditRow {
+                id: r.get(0),
+                at: r.get(1),
+                actor_kind: r.get(2),
+                actor_id: r.get(3),
+                action: r.get(4),
+                application: r.get::<Option<i64>, _>(5).map(ApplicationId),
+                detail: r.get(6),
+                prev_hash: r.get(7),
+                hash: r.get(8),
+            })
+            .collect())
+    }
+
+    /// Checks the whole hash chain of the audit log (see [`audit_chain`]): ids without gaps
+    /// from 1, each record's `prev_hash` the previous record's `hash`, each `hash` the SM3 of
+    /// the record, and the last record the one the chain's head names. Reads in pages, so the
+    /// log may grow meanwhile; records appended during the check are checked too.
+    pub async fn verify_audit_chain(&self) -> Result<ChainReport> {
+        const PAGE: i64 = 1000;
+        let mut checked = 0u64;
+        let mut last_id = 0i64;
+        let mut last_hash = audit_chain::GENESIS.to_string();
+        let broken = |id, problem, checked, last_hash| ChainReport {
+            checked,
+            last_hash,
+            broken: Some(ChainBreak { id, problem }),
+        };
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash,
+                        hash
+                 FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(last_id)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                let id: i64 = r.get(0);
+                if id != last_id + 1 {
+                    return Ok(broken(last_id + 1, ChainProblem::Gap, checked, last_hash));
+                }
+                let prev: Option<String> = r.get(7);
+                let hash: Option<String> = r.get(8);
+                let (Some(prev), Some(hash)) = (prev, hash) else {
+                    return Ok(broken(id, ChainProblem::MissingHash, checked, last_hash));
+                };
+                if prev != last_hash {
+                    return Ok(broken(
+                        id,
+                        ChainProblem::PrevHashMismatch,
+                        checked,
+                        last_hash,
+                    ));
+                }
+                if audit_chain::record_hash(&chain_fields(r, &prev)).as_deref() != Some(&hash) {
+                    return Ok(broken(id, ChainProblem::HashMismatch, checked, last_hash));
+                }
+                checked += 1;
+                last_id = id;
+                last_hash = hash;
+            }
+            if rows.len() as i64 == PAGE {
+                continue;
+            }
+            // The end of the log as read; the head is read after it, so every record it names
+            // was committed before and is visible to the next page.
+            let head = sqlx::query("SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some(head) = head else {
+                return Ok(broken(
+                    last_id,
+                    ChainProblem::HeadMismatch,
+                    checked,
+                    last_hash,
+                ));
+            };
+            let (head_id, head_hash): (i64, String) = (head.get(0), head.get(1));
+            if head_id < last_id {
+                return Ok(broken(
+                    head_id + 1,
+                    ChainProblem::BeyondHead,
+                    checked,
+                    last_hash,
+                ));
+            }
+            if head_id == last_id {
+                if head_hash != last_hash {
+                    return Ok(broken(
+                        last_id,
+                        ChainProblem::HeadMismatch,
+                        checked,
+                        last_hash,
+                    ));
+                }
+                return Ok(ChainReport {
+                    checked,
+                    last_hash,
+                    broken: None,
+                });
+            }
+            // The head is ahead: either records were appended since the last page, or the
+            // log's end was cut off.
+            let more: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(id) FROM audit_log WHERE id > $1")
+                    .bind(last_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+            if more.is_none() {
+                return Ok(broken(
+                    last_id + 1,
+                    ChainProblem::Truncated,
+                    checked,
+                    last_hash,
+                ));
+            }
+        }
     }
 
     // ----- idempotency ---------------------------------------------------------------------------------
@@ -1084,23 +1268,92 @@ async fn insert_job(
     Ok(())
 }
 
+/// Takes the chain's head for this transaction and returns it (last id, last hash). The
+/// no-op update is the first write, so in SQLite it takes the write lock before the head is
+/// read: appends are serialised (PostgreSQL: `SELECT … FOR UPDATE`, see [`audit_chain`]).
+async fn lock_chain_head(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(i64, String)> {
+    let row = sqlx::query(
+        "UPDATE audit_chain_head SET last_id = last_id WHERE id = 1 RETURNING last_id, last_hash",
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::Corrupt("the audit chain's head is missing".into()))?;
+    Ok((row.get(0), row.get(1)))
+}
+
+async fn set_chain_head(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    last_id: i64,
+    last_hash: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE id = 1")
+        .bind(last_id)
+        .bind(last_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The chained fields of an `audit_log` row selected as
+/// `id, at, actor_kind, actor_id, action, application_id, detail, …`.
+fn chain_fields<'r>(
+    r: &'r sqlx::sqlite::SqliteRow,
+    prev_hash: &'r str,
+) -> audit_chain::ChainFields<'r> {
+    audit_chain::ChainFields {
+        id: r.get(0),
+        at: r.get(1),
+        actor_kind: r.get(2),
+        actor_id: r.get(3),
+        action: r.get(4),
+        application_id: r.get(5),
+        detail: r.get(6),
+        prev_hash,
+    }
+}
+
+/// Appends one record to the audit log, chained to the last one (see [`audit_chain`]).
 async fn insert_audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     entry: &NewAudit,
 ) -> Result<()> {
-    let (kind, id) = entry.actor.parts();
+    let (kind, actor_id) = entry.actor.parts();
+    let (last_id, prev_hash) = lock_chain_head(tx).await?;
+    let id = last_id + 1;
+    // Stored as text exactly as hashed (the format sqlx itself writes timestamps in).
+    let at = entry
+        .at
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+    let detail = entry.detail.to_string();
+    let application_id = entry.application.map(|a| a.0);
+    let hash = audit_chain::record_hash(&audit_chain::ChainFields {
+        id,
+        at: &at,
+        actor_kind: kind,
+        actor_id,
+        action: &entry.action,
+        application_id,
+        detail: &detail,
+        prev_hash: &prev_hash,
+    })
+    .ok_or_else(|| StoreError::Corrupt(format!("audit head hash {prev_hash}")))?;
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_kind, actor_id, action, application_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, application_id, detail,
+                                prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(entry.at)
-    .bind(kind)
     .bind(id)
+    .bind(&at)
+    .bind(kind)
+    .bind(actor_id)
     .bind(&entry.action)
-    .bind(entry.application.map(|a| a.0))
-    .bind(entry.detail.to_string())
+    .bind(application_id)
+    .bind(&detail)
+    .bind(&prev_hash)
+    .bind(&hash)
     .execute(&mut **tx)
     .await?;
+    set_chain_head(tx, id, &hash).await?;
     Ok(())
 }
 

@@ -406,4 +406,18 @@ pub struct AuditRow {
     pub action: String,
     pub application: Option<ApplicationId>,
     pub detail: String,
+    /// The previous record's hash and this one's (hex, SM3; see `audit_chain`). `None` only
+    /// for a row tampered with.
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// Which audit records an auditor asks for ([`crate::Store::audit_page`]).
+#[derive(Clone, Copy, Debug)]
+pub struct AuditFilter {
+    /// Only records with a smaller id (the next page of a newest-first listing).
+    pub before: Option<i64>,
+    pub application: Option<ApplicationId>,
+    pub officer: Option<OfficerId>,
+    pub limit: u32,
 }

@@ -457,3 +457,220 @@ async fn a_backup_copy_is_consistent_and_checked() {
     );
     store.close().await;
 }
+
+// ----- the audit chain -----------------------------------------------------------------------
+
+fn audit_entry(n: i64) -> NewAudit {
+    NewAudit {
+        at: t(3) + Duration::seconds(n),
+        actor: if n % 2 == 0 {
+            AuditActor::Officer(OfficerId(n))
+        } else {
+            AuditActor::System
+        },
+        action: format!("test.{n}"),
+        application: None,
+        detail: serde_json::json!({ "n": n }),
+    }
+}
+
+async fn audited_store(records: i64) -> Store {
+    let store = Store::open_memory().await.unwrap();
+    for n in 1..=records {
+        store.audit(&audit_entry(n)).await.unwrap();
+    }
+    store
+}
+
+/// What an attacker with the database file does first.
+async fn drop_guards(store: &Store) {
+    for trigger in [
+        "audit_log_append_only_update",
+        "audit_log_append_only_delete",
+        "audit_chain_head_forward",
+        "audit_chain_head_no_delete",
+    ] {
+        sqlx::query(&format!("DROP TRIGGER {trigger}"))
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+}
+
+fn broken_at(report: &ChainReport) -> Option<(i64, ChainProblem)> {
+    report.broken.map(|b| (b.id, b.problem))
+}
+
+#[tokio::test]
+async fn an_untouched_chain_verifies_and_links_each_record_to_the_last() {
+    let store = audited_store(5).await;
+    let report = store.verify_audit_chain().await.unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 5);
+    let rows = store.audit_log(None).await.unwrap();
+    assert_eq!(rows[0].prev_hash.as_deref(), Some(audit_chain::GENESIS));
+    assert_eq!(rows[1].prev_hash, rows[0].hash);
+    assert_eq!(report.last_hash, rows[4].hash.clone().unwrap());
+    // An empty log is intact too.
+    let empty = Store::open_memory().await.unwrap();
+    let report = empty.verify_audit_chain().await.unwrap();
+    assert_eq!((report.checked, report.intact()), (0, true));
+}
+
+#[tokio::test]
+async fn the_triggers_still_refuse_edits_and_deletions() {
+    let store = audited_store(2).await;
+    for sql in [
+        "UPDATE audit_log SET detail = '{}' WHERE id = 1",
+        "UPDATE audit_log SET hash = NULL WHERE id = 1",
+        "DELETE FROM audit_log WHERE id = 2",
+        "UPDATE audit_chain_head SET last_id = 1",
+    ] {
+        assert!(
+            sqlx::query(sql).execute(&store.pool).await.is_err(),
+            "{sql}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_edited_record_is_named() {
+    let store = audited_store(5).await;
+    drop_guards(&store).await;
+    sqlx::query("UPDATE audit_log SET detail = '{\"n\":30}' WHERE id = 3")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert_eq!(broken_at(&report), Some((3, ChainProblem::HashMismatch)));
+    assert_eq!(report.checked, 2);
+}
+
+#[tokio::test]
+async fn a_deleted_middle_record_is_named() {
+    let store = audited_store(5).await;
+    drop_guards(&store).await;
+    sqlx::query("DELETE FROM audit_log WHERE id = 3")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert_eq!(broken_at(&report), Some((3, ChainProblem::Gap)));
+}
+
+#[tokio::test]
+async fn a_forged_last_record_is_named() {
+    let store = audited_store(3).await;
+    drop_guards(&store).await;
+    let last = store.audit_log(None).await.unwrap().pop().unwrap();
+    // Chained to the right record, but its own hash is made up.
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, application_id, detail,
+                                prev_hash, hash)
+         VALUES (4, '2026-03-02T03:00:09+00:00', 'officer', 2, 'forged', NULL, '{}', $1, $2)",
+    )
+    .bind(last.hash.unwrap())
+    .bind("ab".repeat(32))
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert_eq!(broken_at(&report), Some((4, ChainProblem::HashMismatch)));
+    assert_eq!(report.checked, 3);
+}
+
+#[tokio::test]
+async fn a_cut_off_end_and_a_row_past_the_head_are_named() {
+    let store = audited_store(4).await;
+    drop_guards(&store).await;
+    sqlx::query("DELETE FROM audit_log WHERE id = 4")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert_eq!(broken_at(&report), Some((4, ChainProblem::Truncated)));
+
+    // A correctly hashed record that wangban did not append (the head was left alone).
+    let store = audited_store(2).await;
+    drop_guards(&store).await;
+    sqlx::query("UPDATE audit_chain_head SET last_id = 1, last_hash = (SELECT hash FROM audit_log WHERE id = 1)")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert_eq!(broken_at(&report), Some((2, ChainProblem::BeyondHead)));
+}
+
+#[tokio::test]
+async fn rows_from_before_the_chain_are_chained_at_migration() {
+    let store = audited_store(3).await;
+    let before = store.audit_log(None).await.unwrap();
+    // As they were before migration 0004: no hashes, the head at the genesis.
+    drop_guards(&store).await;
+    sqlx::query("UPDATE audit_log SET prev_hash = NULL, hash = NULL")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_chain_head SET last_id = 0, last_hash = $1")
+        .bind(audit_chain::GENESIS)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        broken_at(&store.verify_audit_chain().await.unwrap()),
+        Some((1, ChainProblem::MissingHash))
+    );
+    store.migrate().await.unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert!(report.intact(), "{report:?}");
+    // The same hashes as when they were appended: one encoding for both paths.
+    let after = store.audit_log(None).await.unwrap();
+    let hashes = |rows: &[AuditRow]| rows.iter().map(|r| r.hash.clone()).collect::<Vec<_>>();
+    assert_eq!(hashes(&before), hashes(&after));
+    store.audit(&audit_entry(4)).await.unwrap();
+    assert!(store.verify_audit_chain().await.unwrap().intact());
+}
+
+#[tokio::test]
+async fn concurrent_writers_do_not_fork_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let (_, id) = draft(&store, "A1").await; // one record through create_application
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.audit(&audit_entry(n)).await.unwrap();
+        }));
+    }
+    store
+        .commit_action(&commit(id, 0, "submitted"))
+        .await
+        .unwrap();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let report = store.verify_audit_chain().await.unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 42);
+}
+
+#[tokio::test]
+async fn auditors_page_newest_first_and_filter() {
+    let store = audited_store(6).await;
+    let page = |before, officer, limit| AuditFilter {
+        before,
+        application: None,
+        officer,
+        limit,
+    };
+    let first = store.audit_page(&page(None, None, 4)).await.unwrap();
+    assert_eq!(first.iter().map(|r| r.id).collect::<Vec<_>>(), [6, 5, 4, 3]);
+    let next = store.audit_page(&page(Some(3), None, 4)).await.unwrap();
+    assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 1]);
+    let officer = store
+        .audit_page(&page(None, Some(OfficerId(4)), 10))
+        .await
+        .unwrap();
+    assert_eq!(officer.iter().map(|r| r.id).collect::<Vec<_>>(), [4]);
+}

@@ -2,6 +2,7 @@
 //! the service grows. Thin by design: it reads configuration, calls the library crates and
 //! prints; decisions live in `wangban-core`.
 
+mod audit;
 mod backup;
 mod config;
 mod keys;
@@ -73,6 +74,9 @@ enum Command {
     /// Encryption at rest: generate a key-encryption key, rotate to it, check the stored keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The tamper-evident audit log (SM3 hash chain).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
         }
         Command::Backup(cmd) => return backup::run(cmd, &config, locale),
         Command::Keys(cmd) => return keys::run(config, cmd, locale),
+        Command::Audit(cmd) => return audit::run(&config, cmd, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod eligibility;
 pub mod health;

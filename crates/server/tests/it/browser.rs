@@ -88,6 +88,12 @@ async fn journey(locale: Locale) {
     dashboard(&s).await;
     s.quit().await;
 
+    // The auditor starts at the audit log: the chain is intact and the submission is in it.
+    let mut a = h.browser("auditor").await;
+    officer_login(&app, &mut a, locale, "auditor").await;
+    audit_log(&a, &number).await;
+    a.quit().await;
+
     // A reviewer finds the application in the queue, looks at it and asks for a new photo.
     let mut o = h.browser("officer").await;
     officer_login(&app, &mut o, locale, "reviewer").await;
@@ -212,6 +218,26 @@ async fn dashboard(o: &Browser) {
     assert_eq!(o.text("review-target-total").await.trim(), "1");
     assert_eq!(o.text("review-target-breached").await.trim(), "0");
     o.check_page("dashboard").await;
+}
+
+/// The auditors' page: the chain's banner, then the records of one application.
+async fn audit_log(o: &Browser, number: &str) {
+    assert_eq!(o.path().await, "/officer/audit");
+    o.assert_heading_t("audit-page-title").await;
+    assert_eq!(
+        o.script("return document.getElementById('chain-status').dataset.intact")
+            .await,
+        serde_json::Value::String("true".into())
+    );
+    o.fill("application", number).await;
+    o.click("submit-filters").await;
+    o.assert_no_errors().await;
+    let rows = o.texts("#audit tbody tr").await;
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.contains(number)),
+        "{rows:?}"
+    );
+    o.check_page("audit").await;
 }
 
 /// An officer's banner after an action on `number`.

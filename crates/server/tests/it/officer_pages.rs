@@ -608,3 +608,78 @@ async fn officer_pages_render_in_both_languages() {
         }
     }
 }
+
+#[tokio::test]
+async fn auditors_read_the_audit_log_by_api_and_page_and_no_one_else_does() {
+    let app = TestApp::start().await;
+    let (_, number) = app.submitted("passport-expiring", mail()).await;
+    let reviewer = app.officer_login("reviewer").await;
+    let (status, _) = app
+        .get(
+            Some(&reviewer),
+            &format!("/api/v1/officer/applications/{number}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK); // a look at personal data: audited
+
+    // JSON: reviewers are refused, auditors read records with their hashes.
+    let (status, body) = app.get(Some(&reviewer), "/api/v1/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let auditor = app.officer_login("auditor").await;
+    let (status, body) = app.get(Some(&auditor), "/api/v1/audit").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["chain"]["intact"], true);
+    let records = body["records"].as_array().unwrap();
+    assert!(records.len() >= 3, "{body}");
+    let checked = body["chain"]["checked"].as_u64().unwrap();
+    assert_eq!(records[0]["id"].as_u64(), Some(checked), "newest first");
+    assert_eq!(records[0]["hash"], body["chain"]["last_hash"]);
+    assert_eq!(records[1]["hash"], records[0]["prev_hash"]);
+    // Filters: one application; one officer; pages follow `next_before`.
+    let (_, mine) = app
+        .get(
+            Some(&auditor),
+            &format!("/api/v1/audit?application={number}"),
+        )
+        .await;
+    let mine = mine["records"].as_array().unwrap().clone();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|r| r["application"] == number.as_str()));
+    assert!(
+        mine.iter().any(|r| r["actor_kind"] == "officer"),
+        "{mine:?}"
+    );
+    let (_, by_reviewer) = app
+        .get(Some(&auditor), "/api/v1/audit?officer=reviewer")
+        .await;
+    let by_reviewer = by_reviewer["records"].as_array().unwrap().clone();
+    assert!(!by_reviewer.is_empty());
+    assert!(by_reviewer.iter().all(|r| r["actor_kind"] == "officer"));
+    let (_, first) = app.get(Some(&auditor), "/api/v1/audit?limit=2").await;
+    let before = first["next_before"].as_i64().expect("a next page");
+    let (_, second) = app
+        .get(
+            Some(&auditor),
+            &format!("/api/v1/audit?limit=2&before={before}"),
+        )
+        .await;
+    assert_eq!(second["records"][0]["id"].as_i64(), Some(before - 1));
+    let (status, _) = app.get(Some(&auditor), "/api/v1/audit?limit=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, doc) = app.get(None, "/api/v1/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/audit"]["get"].is_object());
+
+    // Pages: the reviewer gets the 403 page and no link; the auditor the table and banner.
+    let mut b = officer(&app, "reviewer").await;
+    let (status, _, page) = b.get("/officer/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("id=\"forbidden\"") && !page.contains("id=\"nav-audit\""));
+    let mut b = officer(&app, "auditor").await;
+    let (status, _, page) = b.get(&format!("/officer/audit?application={number}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"nav-audit\"") && page.contains("aria-current=\"page\""));
+    assert!(page.contains("data-intact=\"true\""), "{page}");
+    assert!(page.contains("<th scope=\"col\">") && page.contains(&number));
+    let (_, _, page) = b.get("/officer/audit?officer=nobody").await;
+    assert!(page.contains("id=\"audit-empty\"") && page.contains("error-summary"));
+}

@@ -1,6 +1,7 @@
 //! The binary's integration tests: one test binary, one module per area.
 
 mod admin;
+mod audit;
 mod keys;
 mod media;
 mod ops;

@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::auth::{OFFICER_COOKIE, OfficerAuth, PendingOfficer};
 use crate::error::{ApiError, Lang};
 
+mod audit;
 mod cases;
 mod lists;
 
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/officer/dispatch", get(lists::dispatch))
         .route("/officer/pickup", get(lists::pickup))
         .route("/officer/dashboard", get(lists::dashboard))
+        .route("/officer/audit", get(audit::page))
         .route("/officer/applications/{number}", get(cases::view))
         .route("/officer/applications/{number}/reveal", post(cases::reveal))
         .route(
@@ -73,7 +75,7 @@ pub(crate) struct Nav {
 fn nav(officer: &OfficerAuth, locale: Locale, current: &str) -> Nav {
     let role = officer.role;
     let t = T(locale);
-    let candidates: [(&'static str, &'static str, &'static str, bool); 5] = [
+    let candidates: [(&'static str, &'static str, &'static str, bool); 6] = [
         (
             "/officer",
             "nav-queue",
@@ -103,6 +105,12 @@ fn nav(officer: &OfficerAuth, locale: Locale, current: &str) -> Nav {
             "nav-dashboard",
             "office-nav-dashboard",
             role == Actor::Supervisor,
+        ),
+        (
+            "/officer/audit",
+            "nav-audit",
+            "audit-nav",
+            crate::api::audit::AUDIT_ROLES.contains(&role),
         ),
     ];
     Nav {
@@ -364,6 +372,8 @@ fn start_page(role: Actor) -> &'static str {
         "/officer/production"
     } else if may(role, EventKind::Dispatch) || may(role, EventKind::SendToHall) {
         "/officer/dispatch"
+    } else if crate::api::audit::AUDIT_ROLES.contains(&role) {
+        "/officer/audit"
     } else {
         "/officer"
     }

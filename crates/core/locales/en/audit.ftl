@@ -1,0 +1,33 @@
+## The tamper-evident audit log: `wangban audit verify`, the auditors' page and API
+
+audit-verify-intact = The audit log is intact: { $checked } records checked; the chain ends in { $hash }.
+audit-verify-broken = The audit log is broken at record { $id }: { $problem }. { $checked } records before it are sound.
+audit-no-database = There is no database in { $path }.
+audit-cannot-check = The audit log cannot be checked: { $reason }
+audit-problem-hash-mismatch = its contents do not match its hash (edited or forged)
+audit-problem-prev-hash-mismatch = it does not point at the record before it
+audit-problem-missing-hash = it has no hash
+audit-problem-gap = it is missing (deleted) though later records exist
+audit-problem-truncated = it and any after it were cut from the end of the log
+audit-problem-head-mismatch = it is not the record the log last wrote
+audit-problem-beyond-head = it was not appended by wangban
+audit-nav = Audit log
+audit-page-title = Audit log
+audit-page-intro = Every officer action and every look at personal data, oldest record 1. Each record holds the SM3 hash of the one before it, so an edit, a deletion or an insertion shows.
+audit-page-intact = Chain intact: { $checked } records verified.
+audit-page-broken = Chain broken at record { $id }: { $problem }.
+audit-filter-legend = Show only
+audit-filter-application = Application number
+audit-filter-officer = Officer (username)
+audit-filter-submit = Filter
+audit-filter-unknown-officer = There is no officer with that username.
+audit-table-caption = Audit records, newest first
+audit-col-id = Record
+audit-col-at = Time (Beijing)
+audit-col-actor = Actor
+audit-col-action = Action
+audit-col-application = Application
+audit-col-detail = Detail
+audit-col-hash = Hash (SM3)
+audit-empty = No records match.
+audit-older = Older records

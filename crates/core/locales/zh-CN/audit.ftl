@@ -1,0 +1,33 @@
+## 防篡改审计日志：`wangban audit verify`、审计员页面和接口
+
+audit-verify-intact = 审计日志完整：已核验 { $checked } 条记录；哈希链末端为 { $hash }。
+audit-verify-broken = 审计日志在第 { $id } 条记录处断裂：{ $problem }。此前 { $checked } 条记录完好。
+audit-no-database = { $path } 中没有数据库。
+audit-cannot-check = 无法核验审计日志：{ $reason }
+audit-problem-hash-mismatch = 记录内容与其哈希不符（被修改或伪造）
+audit-problem-prev-hash-mismatch = 记录未指向前一条记录
+audit-problem-missing-hash = 记录没有哈希
+audit-problem-gap = 该记录缺失（已被删除），但其后仍有记录
+audit-problem-truncated = 该记录及其后的记录已从日志末尾被截去
+audit-problem-head-mismatch = 该记录不是日志最后写入的记录
+audit-problem-beyond-head = 该记录并非由系统追加
+audit-nav = 审计日志
+audit-page-title = 审计日志
+audit-page-intro = 记录每一项民警操作和每一次查看个人信息，最早的为第 1 条。每条记录都保存前一条记录的 SM3 哈希，因此任何修改、删除或插入都会被发现。
+audit-page-intact = 哈希链完整：已核验 { $checked } 条记录。
+audit-page-broken = 哈希链在第 { $id } 条记录处断裂：{ $problem }。
+audit-filter-legend = 筛选
+audit-filter-application = 申请编号
+audit-filter-officer = 民警（用户名）
+audit-filter-submit = 筛选
+audit-filter-unknown-officer = 没有该用户名的民警。
+audit-table-caption = 审计记录（最新的在前）
+audit-col-id = 记录
+audit-col-at = 时间（北京时间）
+audit-col-actor = 操作者
+audit-col-action = 操作
+audit-col-application = 申请
+audit-col-detail = 详情
+audit-col-hash = 哈希（SM3）
+audit-empty = 没有符合条件的记录。
+audit-older = 更早的记录
