@@ -1012,20 +1012,7 @@ impl Store {
         .bind(application.map(|a| a.0))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditRow {
-                id: r.get(0),
-                at: r.get(1),
-                actor_kind: r.get(2),
-                actor_id: r.get(3),
-                action: r.get(4),
-                application: r.get::<Option<i64>, _>(5).map(ApplicationId),
-                detail: r.get(6),
-                prev_hash: r.get(7),
-                hash: r.get(8),
-            })
-            .collect())
+        Ok(rows.iter().map(audit_row).collect())
     }
 
     /// One page of the audit log for auditors, newest first: records with an id below
@@ -1048,20 +1035,7 @@ impl Store {
         .bind(i64::from(filter.limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditRow {
-                id: r.get(0),
-                at: r.get(1),
-                actor_kind: r.get(2),
-                actor_id: r.get(3),
-                action: r.get(4),
-                application: r.get::<Option<i64>, _>(5).map(ApplicationId),
-                detail: r.get(6),
-                prev_hash: r.get(7),
-                hash: r.get(8),
-            })
-            .collect())
+        Ok(rows.iter().map(audit_row).collect())
     }
 
     /// Checks the whole hash chain of the audit log (see [`audit_chain`]): ids without gaps
@@ -1309,6 +1283,22 @@ fn chain_fields<'r>(
         application_id: r.get(5),
         detail: r.get(6),
         prev_hash,
+    }
+}
+
+/// An audit record as selected by `SELECT id, at, actor_kind, actor_id, action,
+/// application_id, detail, prev_hash, hash`.
+fn audit_row(r: &sqlx::sqlite::SqliteRow) -> AuditRow {
+    AuditRow {
+        id: r.get(0),
+        at: r.get(1),
+        actor_kind: r.get(2),
+        actor_id: r.get(3),
+        action: r.get(4),
+        application: r.get::<Option<i64>, _>(5).map(ApplicationId),
+        detail: r.get(6),
+        prev_hash: r.get(7),
+        hash: r.get(8),
     }
 }
 
