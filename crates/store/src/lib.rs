@@ -129,7 +129,11 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
-            return Ok(()); // dropping the transaction rolls back the head's no-op update
+            // Roll back the head's no-op update now: a dropped transaction is rolled back only
+            // when its connection is next used, and until then it holds the write lock (the
+            // next writer at start-up then met "database is locked").
+            tx.rollback().await?;
+            return Ok(());
         }
         for r in &rows {
             let id: i64 = r.get(0);

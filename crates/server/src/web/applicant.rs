@@ -6,13 +6,13 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use wangban_core::i18n::{Locale, Message};
 
-use super::{FieldError, T, check_csrf, csrf, page};
+use super::{CsrfOnly, FieldError, T, check_csrf, csrf, page};
 use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, Lang};
@@ -227,12 +227,6 @@ pub async fn applications(
     Ok(page(StatusCode::OK, p.render(), set))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Ends the session and clears the cookie.
 pub async fn logout(
     State(state): State<AppState>,
@@ -244,12 +238,10 @@ pub async fn logout(
     if let Ok(auth) = auth {
         state.store.delete_session(&auth.token_hash).await?;
     }
-    let mut r = Redirect::to("/").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("wangban_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
-    Ok(r)
+    Ok(super::signed_out(
+        "/",
+        "wangban_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+    ))
 }
 
 #[derive(Template)]

@@ -113,6 +113,21 @@ fn page(
     }
 }
 
+/// A form that carries only its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// After a logout: to `to`, with the session cookie cleared (`clear` is its expired form).
+fn signed_out(to: &str, clear: &'static str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_static(clear));
+    r
+}
+
 pub async fn stylesheet() -> Response {
     (
         [

@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::auth::{CASEWORK_ROLES, OfficerAuth};
 use crate::error::{ApiError, ApiPath, Lang};
 use crate::form::{Delivery, SLOTS};
+use crate::web::CsrfOnly;
 use crate::web::{FieldError, T, check_csrf, csrf, page};
 
 /// A fresh idempotency key for a casework form.
@@ -489,12 +490,6 @@ pub async fn view(
         Kept::default(),
     )
     .await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Shows the personal data in full; the look is audited with `revealed: true`.

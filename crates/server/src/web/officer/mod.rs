@@ -22,6 +22,7 @@ use super::{FieldError, T, check_csrf, csrf, page};
 use crate::app::AppState;
 use crate::auth::{OFFICER_COOKIE, OfficerAuth, PendingOfficer};
 use crate::error::{ApiError, Lang};
+use crate::web::CsrfOnly;
 
 mod audit;
 mod cases;
@@ -379,12 +380,6 @@ fn start_page(role: Actor) -> &'static str {
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Ends the officer's page session (full or pending) and clears its cookie.
 pub async fn logout(
     State(state): State<AppState>,
@@ -399,14 +394,10 @@ pub async fn logout(
     } else if let Ok(p) = pending {
         state.store.delete_session(&p.token_hash).await?;
     }
-    let mut r = Redirect::to("/officer/login").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "wangban_officer=; Path=/officer; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
-    );
-    Ok(r)
+    Ok(super::signed_out(
+        "/officer/login",
+        "wangban_officer=; Path=/officer; HttpOnly; SameSite=Strict; Max-Age=0",
+    ))
 }
 
 /// A civil date and the working days from today to it (negative once past).
