@@ -2,7 +2,7 @@
 //! them all unwrapped (creating the active data key and the blind-index key on first use) and
 //! re-wrapping them under a new key-encryption key.
 
-use sqlx::Row;
+use crate::db::{Tx, query};
 
 use crate::crypto::{DataKey, IndexKey, KeyPurpose, Keyring, Secret, Vault};
 use crate::{Result, Store, StoreError, Timestamp};
@@ -25,8 +25,8 @@ struct KeyRow {
 }
 
 impl Store {
-    async fn key_rows(&self, conn: &mut sqlx::SqliteConnection) -> Result<Vec<KeyRow>> {
-        let rows = sqlx::query(
+    async fn key_rows(&self, conn: &mut Tx) -> Result<Vec<KeyRow>> {
+        let rows = query(
             "SELECT id, purpose, kek_id, wrapped, retired_at IS NOT NULL
              FROM data_keys ORDER BY created_at, id",
         )
@@ -49,6 +49,15 @@ impl Store {
     /// when a key is wrapped under a KEK that `ring` lacks ([`crate::crypto::CryptoError::UnknownKeyId`])
     /// or that does not open it (`WrongKey`).
     pub async fn vault(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
+        match self.load_vault(ring, now).await {
+            // Another node made the first keys at the same moment (PostgreSQL, several nodes
+            // starting together): theirs are now the keys.
+            Err(StoreError::Duplicate(_)) => self.load_vault(ring, now).await,
+            other => other,
+        }
+    }
+
+    async fn load_vault(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
         let mut tx = self.pool.begin().await?;
         let rows = self.key_rows(&mut tx).await?;
         let mut active = None;
@@ -114,14 +123,14 @@ impl Store {
                 continue;
             }
             let (kek_id, wrapped) = ring.wrap(&row.id, &bytes);
-            let changed = sqlx::query(
+            let changed = query(
                 "UPDATE data_keys SET kek_id = $1, wrapped = $2 WHERE id = $3 AND kek_id = $4",
             )
             .bind(&kek_id)
             .bind(&wrapped)
             .bind(&row.id)
             .bind(&row.kek_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
             if changed != 1 {
@@ -135,7 +144,7 @@ impl Store {
 }
 
 async fn insert_key(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     ring: &Keyring,
     id: &str,
     purpose: KeyPurpose,
@@ -143,7 +152,7 @@ async fn insert_key(
     now: Timestamp,
 ) -> Result<()> {
     let (kek_id, wrapped) = ring.wrap(id, key);
-    sqlx::query(
+    query(
         "INSERT INTO data_keys (id, purpose, kek_id, wrapped, created_at)
          VALUES ($1, $2, $3, $4, $5)",
     )

@@ -1,5 +1,7 @@
-//! Persistence for wangban: the embedded SQLite database (WAL mode) now, PostgreSQL behind the
-//! same interface later; migrations; blob storage for uploaded files.
+//! Persistence for wangban: the embedded SQLite database (WAL mode) for a pilot on one
+//! machine, PostgreSQL for many nodes, behind one interface ([`Store`]); migrations for each
+//! (`migrations/sqlite`, `migrations/postgres`); blob storage for uploaded files; encryption
+//! of personal data.
 //!
 //! Owned here: every SQL statement and every transaction boundary. Nothing here decides a rule:
 //! the server asks `wangban-core` what happens and the store records it. The one write that
@@ -7,15 +9,18 @@
 //! (guarded by its version: optimistic concurrency), the append-only action row, the outgoing
 //! jobs (the outbox: notifications, polling) and the audit rows — all or nothing.
 //!
-//! SQL is kept portable (`$1`-style parameters in order, no SQLite-only functions in queries)
-//! so that the PostgreSQL backend can share it.
+//! SQL is written once for both databases (`$1`-style parameters in order, no functions only
+//! one of them has; see `db.rs`); the job queue's lease is the one statement that differs
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
 
 pub mod audit_chain;
 pub mod blobs;
 pub mod crypto;
+mod db;
 mod keys;
 pub mod ops;
 mod rows;
+pub mod testing;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -23,8 +28,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+
+use db::{Db, DbRow, Tx, query};
 
 pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
@@ -49,6 +56,17 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// PostgreSQL did not answer (down, wrong host or port, refused credentials).
+    #[error("cannot reach the database at {url}: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    /// The database was migrated by a newer wangban.
+    #[error(
+        "the database is at schema version {found}, newer than this wangban knows ({known}): \
+         run the wangban that migrated it, or restore a backup taken before the upgrade"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("database URL {0} is neither postgres://… nor sqlite://…")]
+    BadUrl(String),
     /// A key or an encrypted value could not be opened (see [`crypto::CryptoError`]).
     #[error("{0}")]
     Crypto(#[from] crypto::CryptoError),
@@ -62,12 +80,65 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database and how to use it (`[database]` in the configuration).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Empty: the SQLite file `wangban.db` in the data folder. `postgres://user@host/db`:
+    /// PostgreSQL. `sqlite:///path/file.db`: a SQLite file elsewhere.
+    pub url: String,
+    /// Connections this node keeps at most (PostgreSQL; SQLite uses 8).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub acquire_timeout_seconds: u64,
+    /// PostgreSQL cancels a statement that runs longer (0: no limit).
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> DatabaseSettings {
+        DatabaseSettings {
+            url: String::new(),
+            max_connections: 16,
+            acquire_timeout_seconds: 10,
+            statement_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// Whether the URL names a PostgreSQL server.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres://") || self.url.starts_with("postgresql://")
+    }
+
+    /// The URL without its password, for messages and logs.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
 
 /// The database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Db,
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
@@ -79,6 +150,49 @@ fn unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
 }
 
 impl Store {
+    /// Opens the database `settings` name (the SQLite file `wangban.db` in `data` when the
+    /// URL is empty) and migrates it. Fails clearly when PostgreSQL cannot be reached
+    /// ([`StoreError::Unreachable`]) or the database was migrated by a newer wangban
+    /// ([`StoreError::NewerSchema`]).
+    pub async fn open(settings: &DatabaseSettings, data: &Path) -> Result<Store> {
+        if settings.is_postgres() {
+            return Store::open_postgres(settings).await;
+        }
+        match settings.url.strip_prefix("sqlite://") {
+            Some(path) => Store::open_sqlite(Path::new(path)).await,
+            None if settings.url.is_empty() => Store::open_sqlite(&data.join("wangban.db")).await,
+            None => Err(StoreError::BadUrl(settings.redacted_url())),
+        }
+    }
+
+    /// Connects to PostgreSQL and migrates the database (the migrations take an advisory
+    /// lock, so several nodes starting at once migrate it once).
+    pub async fn open_postgres(settings: &DatabaseSettings) -> Result<Store> {
+        let unreachable = |source: sqlx::Error| StoreError::Unreachable {
+            url: settings.redacted_url(),
+            source,
+        };
+        let mut options = PgConnectOptions::from_str(&settings.url)
+            .map_err(|_| StoreError::BadUrl(settings.redacted_url()))?;
+        if settings.statement_timeout_ms > 0 {
+            options = options.options([(
+                "statement_timeout",
+                format!("{}ms", settings.statement_timeout_ms),
+            )]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(settings.acquire_timeout_seconds.max(1)))
+            .connect_with(options)
+            .await
+            .map_err(unreachable)?;
+        let store = Store {
+            pool: Db::Postgres(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
     /// Opens (creating if needed) the SQLite database at `path` in WAL mode and migrates it.
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
         let options = SqliteConnectOptions::new()
@@ -92,7 +206,9 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let store = Store { pool };
+        let store = Store {
+            pool: Db::Sqlite(pool),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -104,15 +220,61 @@ impl Store {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        let store = Store { pool };
+        let store = Store {
+            pool: Db::Sqlite(pool),
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Which database this is: `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        if self.pool.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        if self.pool.is_postgres() {
+            &POSTGRES_MIGRATIONS
+        } else {
+            &SQLITE_MIGRATIONS
+        }
+    }
+
+    /// Refuses a database that a newer wangban has migrated: its schema may hold what this
+    /// version does not know how to keep consistent.
+    async fn check_schema_version(&self) -> Result<()> {
+        let known = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let table = if self.pool.is_postgres() {
+            "SELECT 1 FROM information_schema.tables WHERE table_name = '_sqlx_migrations' \
+             AND table_schema = current_schema()"
+        } else {
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+        };
+        if query(table).fetch_optional(&self.pool).await?.is_none() {
+            return Ok(());
+        }
+        let found: Option<i64> = query("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        match found {
+            Some(found) if found > known => Err(StoreError::NewerSchema { found, known }),
+            _ => Ok(()),
+        }
     }
 
     /// Runs the migrations, then chains audit rows written before migration 0004 (SQL cannot
     /// compute SM3; see [`audit_chain`]). Both are idempotent.
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATIONS.run(&self.pool).await?;
+        self.check_schema_version().await?;
+        match &self.pool {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
         self.backfill_audit_chain().await?;
         Ok(())
     }
@@ -122,11 +284,11 @@ impl Store {
     async fn backfill_audit_chain(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let (mut last_id, mut last_hash) = lock_chain_head(&mut tx).await?;
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, at, actor_kind, actor_id, action, application_id, detail FROM audit_log
              WHERE hash IS NULL ORDER BY id",
         )
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         if rows.is_empty() {
             // Roll back the head's no-op update now: a dropped transaction is rolled back only
@@ -140,11 +302,11 @@ impl Store {
             let fields = chain_fields(r, &last_hash);
             let hash = audit_chain::record_hash(&fields)
                 .ok_or_else(|| StoreError::Corrupt(format!("audit head hash {last_hash}")))?;
-            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+            query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
                 .bind(&last_hash)
                 .bind(&hash)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             last_id = id;
             last_hash = hash;
@@ -157,7 +319,7 @@ impl Store {
 
     /// Whether the database answers (the readiness probe).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -168,7 +330,7 @@ impl Store {
     // ----- settings -------------------------------------------------------------------------
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        let row = query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -176,7 +338,7 @@ impl Store {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -191,7 +353,7 @@ impl Store {
 
     /// The applicant with this phone number, created on first login.
     pub async fn applicant_for_phone(&self, phone: &str, now: Timestamp) -> Result<ApplicantId> {
-        sqlx::query(
+        query(
             "INSERT INTO applicants (phone, created_at) VALUES ($1, $2)
              ON CONFLICT (phone) DO NOTHING",
         )
@@ -199,7 +361,7 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        let row = sqlx::query("SELECT id FROM applicants WHERE phone = $1")
+        let row = query("SELECT id FROM applicants WHERE phone = $1")
             .bind(phone)
             .fetch_one(&self.pool)
             .await?;
@@ -207,7 +369,7 @@ impl Store {
     }
 
     pub async fn applicant(&self, id: ApplicantId) -> Result<Applicant> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, phone, name, id_number, verified_at, proofing_failures,
                     proofing_locked_until
              FROM applicants WHERE id = $1",
@@ -235,7 +397,7 @@ impl Store {
         id_number: &str,
         now: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE applicants SET name = $1, id_number = $2, verified_at = $3,
                     proofing_failures = 0, proofing_locked_until = NULL
              WHERE id = $4",
@@ -255,7 +417,7 @@ impl Store {
         id: ApplicantId,
         lock_until: Option<Timestamp>,
     ) -> Result<u32> {
-        let row = sqlx::query(
+        let row = query(
             "UPDATE applicants SET proofing_failures = proofing_failures + 1,
                     proofing_locked_until = $1
              WHERE id = $2 RETURNING proofing_failures",
@@ -269,7 +431,7 @@ impl Store {
 
     /// Clears the failure count once a lock has run out.
     pub async fn reset_proofing_failures(&self, id: ApplicantId) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE applicants SET proofing_failures = 0, proofing_locked_until = NULL
              WHERE id = $1",
         )
@@ -289,7 +451,7 @@ impl Store {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, created_at)
              VALUES ($1, $2, $3, 0, $4)
              ON CONFLICT (phone) DO UPDATE SET code_hash = excluded.code_hash,
@@ -305,11 +467,10 @@ impl Store {
     }
 
     pub async fn otp(&self, phone: &str) -> Result<Option<OtpCode>> {
-        let row =
-            sqlx::query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
-                .bind(phone)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| OtpCode {
             code_hash: r.get(0),
             expires_at: r.get(1),
@@ -319,7 +480,7 @@ impl Store {
 
     /// Counts a wrong guess; returns the attempts so far.
     pub async fn bump_otp_attempts(&self, phone: &str) -> Result<u32> {
-        let row = sqlx::query(
+        let row = query(
             "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1 RETURNING attempts",
         )
         .bind(phone)
@@ -329,7 +490,7 @@ impl Store {
     }
 
     pub async fn delete_otp(&self, phone: &str) -> Result<()> {
-        sqlx::query("DELETE FROM otp_codes WHERE phone = $1")
+        query("DELETE FROM otp_codes WHERE phone = $1")
             .bind(phone)
             .execute(&self.pool)
             .await?;
@@ -340,20 +501,20 @@ impl Store {
     /// included). Old events are pruned on the way.
     pub async fn count_event(&self, key: &str, now: Timestamp, since: Timestamp) -> Result<u32> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
+        query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
             .bind(key)
             .bind(since)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
+        query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
             .bind(key)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        let row = sqlx::query("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at >= $2")
+        let row = query("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at >= $2")
             .bind(key)
             .bind(since)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(row.get::<i64, _>(0) as u32)
@@ -362,7 +523,7 @@ impl Store {
     // ----- officers ----------------------------------------------------------------------------
 
     pub async fn create_officer(&self, new: &NewOfficer, now: Timestamp) -> Result<OfficerId> {
-        let row = sqlx::query(
+        let row = query(
             "INSERT INTO officers (username, display_name, password_hash, totp_secret, role,
                                    active, created_at)
              VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
@@ -380,7 +541,7 @@ impl Store {
     }
 
     pub async fn officer_by_username(&self, username: &str) -> Result<Option<Officer>> {
-        let row = sqlx::query(&format!("{OFFICER_COLUMNS} WHERE username = $1"))
+        let row = query(&format!("{OFFICER_COLUMNS} WHERE username = $1"))
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
@@ -388,7 +549,7 @@ impl Store {
     }
 
     pub async fn officer(&self, id: OfficerId) -> Result<Officer> {
-        let row = sqlx::query(&format!("{OFFICER_COLUMNS} WHERE id = $1"))
+        let row = query(&format!("{OFFICER_COLUMNS} WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?
@@ -397,7 +558,7 @@ impl Store {
     }
 
     pub async fn officer_count(&self) -> Result<u64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM officers")
+        let row = query("SELECT COUNT(*) FROM officers")
             .fetch_one(&self.pool)
             .await?;
         Ok(row.get::<i64, _>(0) as u64)
@@ -406,7 +567,7 @@ impl Store {
     // ----- sessions ------------------------------------------------------------------------------
 
     pub async fn create_session(&self, s: &NewSession) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO sessions (token_hash, kind, subject_id, stage, created_at, last_seen_at,
                                    idle_expires_at, absolute_expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -425,7 +586,7 @@ impl Store {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT token_hash, kind, subject_id, stage, idle_expires_at, absolute_expires_at
              FROM sessions WHERE token_hash = $1",
         )
@@ -452,19 +613,17 @@ impl Store {
         now: Timestamp,
         idle_expires_at: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE token_hash = $3",
-        )
-        .bind(now)
-        .bind(idle_expires_at)
-        .bind(token_hash)
-        .execute(&self.pool)
-        .await?;
+        query("UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE token_hash = $3")
+            .bind(now)
+            .bind(idle_expires_at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -476,7 +635,7 @@ impl Store {
     /// Creates a draft with its first log entry and audit row.
     pub async fn create_application(&self, new: &NewApplication) -> Result<ApplicationId> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
+        let row = query(
             "INSERT INTO applications (number, applicant_id, kind, reason, state, version, form,
                                        hukou_district, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9) RETURNING id",
@@ -490,7 +649,7 @@ impl Store {
         .bind(&new.hukou_district)
         .bind(new.created_at)
         .bind(new.created_at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await
         .map_err(unique("application number"))?;
         let id = ApplicationId(row.get(0));
@@ -510,7 +669,7 @@ impl Store {
     }
 
     pub async fn application_by_number(&self, number: &str) -> Result<Option<ApplicationRow>> {
-        let row = sqlx::query(&format!("{APPLICATION_COLUMNS} WHERE number = $1"))
+        let row = query(&format!("{APPLICATION_COLUMNS} WHERE number = $1"))
             .bind(number)
             .fetch_optional(&self.pool)
             .await?;
@@ -518,7 +677,7 @@ impl Store {
     }
 
     pub async fn application(&self, id: ApplicationId) -> Result<ApplicationRow> {
-        let row = sqlx::query(&format!("{APPLICATION_COLUMNS} WHERE id = $1"))
+        let row = query(&format!("{APPLICATION_COLUMNS} WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?
@@ -527,7 +686,7 @@ impl Store {
     }
 
     pub async fn applications_of(&self, applicant: ApplicantId) -> Result<Vec<ApplicationRow>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "{APPLICATION_COLUMNS} WHERE applicant_id = $1 ORDER BY created_at DESC"
         ))
         .bind(applicant.0)
@@ -570,7 +729,7 @@ impl Store {
         sql.push_str(&format!(
             " ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id LIMIT ${next}"
         ));
-        let mut q = sqlx::query(&sql);
+        let mut q = query(&sql);
         for s in &states {
             q = q.bind(s);
         }
@@ -589,7 +748,7 @@ impl Store {
 
     /// The application's log, oldest first.
     pub async fn actions(&self, id: ApplicationId) -> Result<Vec<ActionRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT seq, at, actor, officer_id, action FROM application_actions
              WHERE application_id = $1 ORDER BY seq",
         )
@@ -616,7 +775,7 @@ impl Store {
         form: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3 AND version = $4",
         )
         .bind(form)
@@ -649,7 +808,7 @@ impl Store {
             next += 1;
         }
         sql.push_str(&format!(" WHERE id = ${next} AND version = ${}", next + 1));
-        let mut q = sqlx::query(&sql)
+        let mut q = query(&sql)
             .bind(&c.new_state)
             .bind(c.expected_version + 1)
             .bind(c.at)
@@ -663,12 +822,12 @@ impl Store {
         let done = q
             .bind(c.application.0)
             .bind(c.expected_version)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        sqlx::query(
+        query(
             "INSERT INTO application_actions (application_id, seq, at, actor, officer_id, action)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -678,7 +837,7 @@ impl Store {
         .bind(&c.actor)
         .bind(c.officer.map(|o| o.0))
         .bind(&c.action)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(unique("action"))?;
         for job in &c.jobs {
@@ -688,14 +847,14 @@ impl Store {
             insert_audit(&mut tx, audit).await?;
         }
         if let Some(p) = &c.payment_paid {
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE payments SET status = 'paid', transaction_id = $1, paid_at = $2
                  WHERE merchant_order_no = $3 AND status = 'pending'",
             )
             .bind(&p.transaction_id)
             .bind(p.paid_at)
             .bind(&p.merchant_order_no)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .map_err(unique("transaction id"))?;
             if done.rows_affected() == 0 {
@@ -710,7 +869,7 @@ impl Store {
 
     pub async fn put_upload(&self, u: &UploadRow) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        query(
             "INSERT INTO uploads (application_id, slot, blob_key, content_type, size, sha256,
                                   uploaded_at, overall, report, normalised_key, overlay_key,
                                   judgement_requested, judgement_requested_at)
@@ -733,7 +892,7 @@ impl Store {
         .bind(&u.report)
         .bind(&u.normalised_key)
         .bind(&u.overlay_key)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -748,7 +907,7 @@ impl Store {
         explanation: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE uploads SET judgement_requested = $1, judgement_requested_at = $2
              WHERE application_id = $3 AND slot = $4",
         )
@@ -765,7 +924,7 @@ impl Store {
     }
 
     pub async fn uploads(&self, id: ApplicationId) -> Result<Vec<UploadRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT application_id, slot, blob_key, content_type, size, sha256, uploaded_at,
                     overall, report, normalised_key, overlay_key, judgement_requested,
                     judgement_requested_at
@@ -797,7 +956,7 @@ impl Store {
     // ----- payments ----------------------------------------------------------------------------------
 
     pub async fn create_payment(&self, p: &NewPayment) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO payments (application_id, merchant_order_no, provider_order_id, pay_url,
                                    amount_fen, status, created_at)
              VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
@@ -815,7 +974,7 @@ impl Store {
     }
 
     pub async fn payments_of(&self, id: ApplicationId) -> Result<Vec<PaymentRow>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "{PAYMENT_COLUMNS} WHERE application_id = $1 ORDER BY id"
         ))
         .bind(id.0)
@@ -825,7 +984,7 @@ impl Store {
     }
 
     pub async fn payment_by_merchant_no(&self, no: &str) -> Result<Option<PaymentRow>> {
-        let row = sqlx::query(&format!("{PAYMENT_COLUMNS} WHERE merchant_order_no = $1"))
+        let row = query(&format!("{PAYMENT_COLUMNS} WHERE merchant_order_no = $1"))
             .bind(no)
             .fetch_optional(&self.pool)
             .await?;
@@ -834,7 +993,7 @@ impl Store {
 
     /// Pending payments created before `before` (for reconciliation of lost callbacks).
     pub async fn pending_payments(&self, before: Timestamp) -> Result<Vec<PaymentRow>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "{PAYMENT_COLUMNS} WHERE status = 'pending' AND created_at < $1 ORDER BY id"
         ))
         .bind(before)
@@ -844,7 +1003,7 @@ impl Store {
     }
 
     pub async fn close_payment(&self, no: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE payments SET status = 'closed' WHERE merchant_order_no = $1 AND status = 'pending'",
         )
         .bind(no)
@@ -872,22 +1031,35 @@ impl Store {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Job>> {
-        let rows = sqlx::query(
+        // SQLite serialises writers, so the subquery's rows cannot be leased by another
+        // process meanwhile; PostgreSQL locks the rows it picks and skips those another
+        // node's transaction holds, so two nodes never lease the same job.
+        let sql = if self.pool.is_postgres() {
+            "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT id FROM jobs
+                 WHERE status = 'pending' AND run_at <= $3
+                   AND (lease_until IS NULL OR lease_until < $4)
+                 ORDER BY run_at, id LIMIT $5
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id, kind, payload, attempts, max_attempts"
+        } else {
             "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1
              WHERE id IN (
                  SELECT id FROM jobs
                  WHERE status = 'pending' AND run_at <= $3
                    AND (lease_until IS NULL OR lease_until < $4)
                  ORDER BY run_at, id LIMIT $5)
-             RETURNING id, kind, payload, attempts, max_attempts",
-        )
-        .bind(lease_until)
-        .bind(worker)
-        .bind(now)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+             RETURNING id, kind, payload, attempts, max_attempts"
+        };
+        let rows = query(sql)
+            .bind(lease_until)
+            .bind(worker)
+            .bind(now)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .iter()
             .map(|r| Job {
@@ -902,7 +1074,7 @@ impl Store {
 
     /// Marks a leased job done (only if `worker` still holds it).
     pub async fn finish_job(&self, id: JobId, worker: &str, now: Timestamp) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE jobs SET status = 'done', finished_at = $1, lease_until = NULL
              WHERE id = $2 AND leased_by = $3 AND status = 'pending'",
         )
@@ -925,7 +1097,7 @@ impl Store {
     ) -> Result<()> {
         match retry_at {
             Some(at) => {
-                sqlx::query(
+                query(
                     "UPDATE jobs SET run_at = $1, lease_until = NULL, last_error = $2
                      WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
                 )
@@ -937,7 +1109,7 @@ impl Store {
                 .await?;
             }
             None => {
-                sqlx::query(
+                query(
                     "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = $1,
                                      finished_at = $2
                      WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
@@ -961,7 +1133,7 @@ impl Store {
         run_at: Timestamp,
         payload: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE jobs SET run_at = $1, lease_until = NULL, attempts = attempts - 1,
                              payload = COALESCE($2, payload)
              WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
@@ -976,7 +1148,7 @@ impl Store {
     }
 
     pub async fn jobs(&self, kind: Option<&str>) -> Result<Vec<JobRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, kind, payload, status, attempts, last_error, run_at FROM jobs
              WHERE $1 IS NULL OR kind = $2 ORDER BY id",
         )
@@ -1008,7 +1180,7 @@ impl Store {
     }
 
     pub async fn audit_log(&self, application: Option<ApplicationId>) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash, hash
              FROM audit_log WHERE $1 IS NULL OR application_id = $2 ORDER BY id",
         )
@@ -1022,7 +1194,7 @@ impl Store {
     /// One page of the audit log for auditors, newest first: records with an id below
     /// `before` (all if `None`), of one application and/or one officer, at most `limit`.
     pub async fn audit_page(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash, hash
              FROM audit_log
              WHERE ($1 IS NULL OR id < $2)
@@ -1057,7 +1229,7 @@ impl Store {
             broken: Some(ChainBreak { id, problem }),
         };
         loop {
-            let rows = sqlx::query(
+            let rows = query(
                 "SELECT id, at, actor_kind, actor_id, action, application_id, detail, prev_hash,
                         hash
                  FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
@@ -1096,7 +1268,7 @@ impl Store {
             }
             // The end of the log as read; the head is read after it, so every record it names
             // was committed before and is visible to the next page.
-            let head = sqlx::query("SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1")
+            let head = query("SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?;
             let Some(head) = head else {
@@ -1133,11 +1305,11 @@ impl Store {
             }
             // The head is ahead: either records were appended since the last page, or the
             // log's end was cut off.
-            let more: Option<i64> =
-                sqlx::query_scalar("SELECT MIN(id) FROM audit_log WHERE id > $1")
-                    .bind(last_id)
-                    .fetch_one(&self.pool)
-                    .await?;
+            let more: Option<i64> = query("SELECT MIN(id) FROM audit_log WHERE id > $1")
+                .bind(last_id)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0);
             if more.is_none() {
                 return Ok(broken(
                     last_id + 1,
@@ -1153,7 +1325,7 @@ impl Store {
 
     /// The stored answer for `(scope, key)`, if any.
     pub async fn idempotent_answer(&self, scope: &str, key: &str) -> Result<Option<StoredAnswer>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
         )
         .bind(scope)
@@ -1177,7 +1349,7 @@ impl Store {
         request_hash: &str,
         now: Timestamp,
     ) -> Result<Option<StoredAnswer>> {
-        let inserted = sqlx::query(
+        let inserted = query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
              VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, key) DO NOTHING",
         )
@@ -1201,21 +1373,19 @@ impl Store {
         status: u16,
         body: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4",
-        )
-        .bind(i64::from(status))
-        .bind(body)
-        .bind(scope)
-        .bind(key)
-        .execute(&self.pool)
-        .await?;
+        query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4")
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Forgets a reservation whose request failed, so that a retry runs it again.
     pub async fn release_key(&self, scope: &str, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0")
+        query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0")
             .bind(scope)
             .bind(key)
             .execute(&self.pool)
@@ -1224,12 +1394,8 @@ impl Store {
     }
 }
 
-async fn insert_job(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    job: &NewJob,
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query(
+async fn insert_job(tx: &mut Tx, job: &NewJob, now: Timestamp) -> Result<()> {
+    query(
         "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key,
                            created_at)
          VALUES ($1, $2, 'pending', $3, 0, $4, $5, $6)
@@ -1241,7 +1407,7 @@ async fn insert_job(
     .bind(i64::from(job.max_attempts))
     .bind(&job.dedupe_key)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -1249,35 +1415,28 @@ async fn insert_job(
 /// Takes the chain's head for this transaction and returns it (last id, last hash). The
 /// no-op update is the first write, so in SQLite it takes the write lock before the head is
 /// read: appends are serialised (PostgreSQL: `SELECT … FOR UPDATE`, see [`audit_chain`]).
-async fn lock_chain_head(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(i64, String)> {
-    let row = sqlx::query(
+async fn lock_chain_head(tx: &mut Tx) -> Result<(i64, String)> {
+    let row = query(
         "UPDATE audit_chain_head SET last_id = last_id WHERE id = 1 RETURNING last_id, last_hash",
     )
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| StoreError::Corrupt("the audit chain's head is missing".into()))?;
     Ok((row.get(0), row.get(1)))
 }
 
-async fn set_chain_head(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    last_id: i64,
-    last_hash: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE id = 1")
+async fn set_chain_head(tx: &mut Tx, last_id: i64, last_hash: &str) -> Result<()> {
+    query("UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE id = 1")
         .bind(last_id)
         .bind(last_hash)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 /// The chained fields of an `audit_log` row selected as
 /// `id, at, actor_kind, actor_id, action, application_id, detail, …`.
-fn chain_fields<'r>(
-    r: &'r sqlx::sqlite::SqliteRow,
-    prev_hash: &'r str,
-) -> audit_chain::ChainFields<'r> {
+fn chain_fields<'r>(r: &'r DbRow, prev_hash: &'r str) -> audit_chain::ChainFields<'r> {
     audit_chain::ChainFields {
         id: r.get(0),
         at: r.get(1),
@@ -1292,10 +1451,14 @@ fn chain_fields<'r>(
 
 /// An audit record as selected by `SELECT id, at, actor_kind, actor_id, action,
 /// application_id, detail, prev_hash, hash`.
-fn audit_row(r: &sqlx::sqlite::SqliteRow) -> AuditRow {
+fn audit_row(r: &DbRow) -> AuditRow {
+    // Stored as text on both databases (the chain hashes it as written).
+    let at: &str = r.get(1);
     AuditRow {
         id: r.get(0),
-        at: r.get(1),
+        at: DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default(),
         actor_kind: r.get(2),
         actor_id: r.get(3),
         action: r.get(4),
@@ -1307,10 +1470,7 @@ fn audit_row(r: &sqlx::sqlite::SqliteRow) -> AuditRow {
 }
 
 /// Appends one record to the audit log, chained to the last one (see [`audit_chain`]).
-async fn insert_audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    entry: &NewAudit,
-) -> Result<()> {
+async fn insert_audit(tx: &mut Tx, entry: &NewAudit) -> Result<()> {
     let (kind, actor_id) = entry.actor.parts();
     let (last_id, prev_hash) = lock_chain_head(tx).await?;
     let id = last_id + 1;
@@ -1331,7 +1491,7 @@ async fn insert_audit(
         prev_hash: &prev_hash,
     })
     .ok_or_else(|| StoreError::Corrupt(format!("audit head hash {prev_hash}")))?;
-    sqlx::query(
+    query(
         "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, application_id, detail,
                                 prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -1345,7 +1505,7 @@ async fn insert_audit(
     .bind(&detail)
     .bind(&prev_hash)
     .bind(&hash)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     set_chain_head(tx, id, &hash).await?;
     Ok(())

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
+use crate::db::query;
 use crate::{Result, Store, StoreError, Timestamp};
 
 /// Counts for the metrics endpoint, read at scrape time.
@@ -23,13 +23,13 @@ pub struct OpsCounts {
 impl Store {
     /// The counts `/metrics` shows at `now`.
     pub async fn ops_counts(&self, now: Timestamp) -> Result<OpsCounts> {
-        let jobs = sqlx::query("SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status")
+        let jobs = query("SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status")
             .fetch_all(&self.pool)
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let overdue = sqlx::query(
+        let overdue = query(
             "SELECT state, COUNT(*) FROM applications
              WHERE due_at IS NOT NULL AND due_at < $1 GROUP BY state",
         )
@@ -39,7 +39,7 @@ impl Store {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-        let sessions = sqlx::query(
+        let sessions = query(
             "SELECT kind, COUNT(*) FROM sessions
              WHERE idle_expires_at > $1 AND absolute_expires_at > $2 GROUP BY kind",
         )

@@ -5,10 +5,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::StoreError;
+use crate::db::DbRow;
 
 type Timestamp = DateTime<Utc>;
 
@@ -85,7 +84,7 @@ pub struct Officer {
 pub(crate) const OFFICER_COLUMNS: &str =
     "SELECT id, username, display_name, password_hash, totp_secret, role, active FROM officers";
 
-pub(crate) fn officer_from_row(r: &SqliteRow) -> Officer {
+pub(crate) fn officer_from_row(r: &DbRow) -> Officer {
     Officer {
         id: OfficerId(r.get(0)),
         username: r.get(1),
@@ -204,7 +203,7 @@ pub struct ApplicationRow {
 pub(crate) const APPLICATION_COLUMNS: &str = "SELECT id, number, applicant_id, kind, reason, state, \
      version, form, claimed_by, hukou_district, due_at, created_at, updated_at FROM applications";
 
-pub(crate) fn application_from_row(r: &SqliteRow) -> Result<ApplicationRow, StoreError> {
+pub(crate) fn application_from_row(r: &DbRow) -> Result<ApplicationRow, StoreError> {
     Ok(ApplicationRow {
         id: ApplicationId(r.try_get(0)?),
         number: r.try_get(1)?,
@@ -322,7 +321,7 @@ pub struct PaymentRow {
 pub(crate) const PAYMENT_COLUMNS: &str = "SELECT application_id, merchant_order_no, \
      provider_order_id, pay_url, amount_fen, status, transaction_id, created_at, paid_at FROM payments";
 
-pub(crate) fn payment_from_row(r: &SqliteRow) -> PaymentRow {
+pub(crate) fn payment_from_row(r: &DbRow) -> PaymentRow {
     PaymentRow {
         application: ApplicationId(r.get(0)),
         merchant_order_no: r.get(1),

@@ -3,6 +3,36 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
+use crate::testing::TestStore;
+
+/// The database a conformance test runs on: every test below that takes a `Backend` runs on
+/// both (see `on_both_backends!` at the end), with the same assertions.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// A fresh store: SQLite in memory, or a PostgreSQL database of the test's own.
+    async fn store(self) -> TestStore {
+        match self {
+            Backend::Sqlite => TestStore::sqlite().await,
+            Backend::Postgres => TestStore::postgres().await,
+        }
+    }
+
+    /// A fresh store with several connections, for tests of concurrent writers.
+    async fn pooled_store(self, dir: &std::path::Path) -> TestStore {
+        match self {
+            Backend::Sqlite => TestStore {
+                store: Store::open_sqlite(&dir.join("w.db")).await.unwrap(),
+                pg: None,
+            },
+            Backend::Postgres => TestStore::postgres().await,
+        }
+    }
+}
 
 fn t(h: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
@@ -59,9 +89,8 @@ fn commit(id: ApplicationId, version: i64, state: &str) -> Commit {
     }
 }
 
-#[tokio::test]
-async fn applicants_are_created_once_per_phone() {
-    let store = Store::open_memory().await.unwrap();
+async fn applicants_are_created_once_per_phone(b: Backend) {
+    let store = b.store().await;
     let a = store
         .applicant_for_phone("13800000001", t(1))
         .await
@@ -78,9 +107,8 @@ async fn applicants_are_created_once_per_phone() {
     assert_ne!(a, c);
 }
 
-#[tokio::test]
-async fn commit_writes_state_log_jobs_and_audit_together() {
-    let store = Store::open_memory().await.unwrap();
+async fn commit_writes_state_log_jobs_and_audit_together(b: Backend) {
+    let store = b.store().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
@@ -93,9 +121,8 @@ async fn commit_writes_state_log_jobs_and_audit_together() {
     assert_eq!(store.audit_log(Some(id)).await.unwrap().len(), 2); // create + commit
 }
 
-#[tokio::test]
-async fn a_stale_version_is_a_conflict_and_writes_nothing() {
-    let store = Store::open_memory().await.unwrap();
+async fn a_stale_version_is_a_conflict_and_writes_nothing(b: Backend) {
+    let store = b.store().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
@@ -112,9 +139,8 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing() {
     assert_eq!(store.jobs(None).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_failing_part_rolls_the_whole_commit_back() {
-    let store = Store::open_memory().await.unwrap();
+async fn a_failing_part_rolls_the_whole_commit_back(b: Backend) {
+    let store = b.store().await;
     let (_, id) = draft(&store, "A1").await;
     let mut c = commit(id, 0, "in_production");
     // Paying an order that does not exist fails inside the transaction.
@@ -130,30 +156,28 @@ async fn a_failing_part_rolls_the_whole_commit_back() {
     assert!(store.jobs(None).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_log_and_audit_are_append_only() {
-    let store = Store::open_memory().await.unwrap();
+async fn the_log_and_audit_are_append_only(b: Backend) {
+    let store = b.store().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
         .await
         .unwrap();
-    let err = sqlx::query("UPDATE application_actions SET actor = 'x'")
+    let err = query("UPDATE application_actions SET actor = 'x'")
         .execute(&store.pool)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     assert!(
-        sqlx::query("DELETE FROM audit_log")
+        query("DELETE FROM audit_log")
             .execute(&store.pool)
             .await
             .is_err()
     );
 }
 
-#[tokio::test]
-async fn duplicate_application_numbers_are_reported() {
-    let store = Store::open_memory().await.unwrap();
+async fn duplicate_application_numbers_are_reported(b: Backend) {
+    let store = b.store().await;
     draft(&store, "A1").await;
     let applicant = store
         .applicant_for_phone("13800000001", t(1))
@@ -175,9 +199,8 @@ async fn duplicate_application_numbers_are_reported() {
     assert!(matches!(err, StoreError::Duplicate("application number")));
 }
 
-#[tokio::test]
-async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out() {
-    let store = Store::open_memory().await.unwrap();
+async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out(b: Backend) {
+    let store = b.store().await;
     let job = NewJob {
         kind: "k".into(),
         payload: "{}".into(),
@@ -211,9 +234,8 @@ async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out() {
     assert_eq!(store.jobs(None).await.unwrap()[0].status, "done");
 }
 
-#[tokio::test]
-async fn failed_jobs_retry_then_fail_for_good() {
-    let store = Store::open_memory().await.unwrap();
+async fn failed_jobs_retry_then_fail_for_good(b: Backend) {
+    let store = b.store().await;
     let job = NewJob {
         kind: "k".into(),
         payload: "{}".into(),
@@ -254,18 +276,16 @@ async fn failed_jobs_retry_then_fail_for_good() {
     );
 }
 
-#[tokio::test]
-async fn rate_events_count_within_the_window() {
-    let store = Store::open_memory().await.unwrap();
+async fn rate_events_count_within_the_window(b: Backend) {
+    let store = b.store().await;
     assert_eq!(store.count_event("k", t(1), t(0)).await.unwrap(), 1);
     assert_eq!(store.count_event("k", t(2), t(0)).await.unwrap(), 2);
     assert_eq!(store.count_event("k", t(5), t(3)).await.unwrap(), 1);
     assert_eq!(store.count_event("other", t(5), t(0)).await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn idempotency_keys_are_reserved_once() {
-    let store = Store::open_memory().await.unwrap();
+async fn idempotency_keys_are_reserved_once(b: Backend) {
+    let store = b.store().await;
     assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
     let running = store
         .reserve_key("s", "k", "h", t(1))
@@ -300,9 +320,8 @@ async fn idempotency_keys_are_reserved_once() {
     );
 }
 
-#[tokio::test]
-async fn queue_sorts_by_deadline_and_filters() {
-    let store = Store::open_memory().await.unwrap();
+async fn queue_sorts_by_deadline_and_filters(b: Backend) {
+    let store = b.store().await;
     let (_, a) = draft(&store, "A1").await;
     let (_, b) = draft(&store, "A2").await;
     let mut ca = commit(a, 0, "submitted");
@@ -339,16 +358,15 @@ async fn queue_sorts_by_deadline_and_filters() {
 async fn wal_mode_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
-    let row = sqlx::query("PRAGMA journal_mode")
+    let row = query("PRAGMA journal_mode")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     assert_eq!(row.get::<String, _>(0), "wal");
 }
 
-#[tokio::test]
-async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload() {
-    let store = Store::open_memory().await.unwrap();
+async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload(b: Backend) {
+    let store = b.store().await;
     let (_, id) = draft(&store, "A1").await;
     let mut row = UploadRow {
         application: id,
@@ -413,9 +431,8 @@ async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_uplo
     assert!(judged.is_empty());
 }
 
-#[tokio::test]
-async fn ops_counts_jobs_overdue_applications_and_live_sessions() {
-    let store = Store::open_memory().await.unwrap();
+async fn ops_counts_jobs_overdue_applications_and_live_sessions(b: Backend) {
+    let store = b.store().await;
     let (_, a) = draft(&store, "A1").await;
     let (_, b) = draft(&store, "A2").await;
     let mut ca = commit(a, 0, "awaiting_payment");
@@ -474,8 +491,8 @@ fn audit_entry(n: i64) -> NewAudit {
     }
 }
 
-async fn audited_store(records: i64) -> Store {
-    let store = Store::open_memory().await.unwrap();
+async fn audited_store(b: Backend, records: i64) -> TestStore {
+    let store = b.store().await;
     for n in 1..=records {
         store.audit(&audit_entry(n)).await.unwrap();
     }
@@ -484,13 +501,22 @@ async fn audited_store(records: i64) -> Store {
 
 /// What an attacker with the database file does first.
 async fn drop_guards(store: &Store) {
-    for trigger in [
-        "audit_log_append_only_update",
-        "audit_log_append_only_delete",
-        "audit_chain_head_forward",
-        "audit_chain_head_no_delete",
-    ] {
-        sqlx::query(&format!("DROP TRIGGER {trigger}"))
+    let triggers: &[&str] = if store.pool.is_postgres() {
+        &[
+            "audit_log_append_only_update ON audit_log",
+            "audit_log_append_only_delete ON audit_log",
+            "audit_chain_head_forward ON audit_chain_head",
+        ]
+    } else {
+        &[
+            "audit_log_append_only_update",
+            "audit_log_append_only_delete",
+            "audit_chain_head_forward",
+            "audit_chain_head_no_delete",
+        ]
+    };
+    for trigger in triggers {
+        query(&format!("DROP TRIGGER {trigger}"))
             .execute(&store.pool)
             .await
             .unwrap();
@@ -501,9 +527,8 @@ fn broken_at(report: &ChainReport) -> Option<(i64, ChainProblem)> {
     report.broken.map(|b| (b.id, b.problem))
 }
 
-#[tokio::test]
-async fn an_untouched_chain_verifies_and_links_each_record_to_the_last() {
-    let store = audited_store(5).await;
+async fn an_untouched_chain_verifies_and_links_each_record_to_the_last(b: Backend) {
+    let store = audited_store(b, 5).await;
     let report = store.verify_audit_chain().await.unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.checked, 5);
@@ -512,32 +537,27 @@ async fn an_untouched_chain_verifies_and_links_each_record_to_the_last() {
     assert_eq!(rows[1].prev_hash, rows[0].hash);
     assert_eq!(report.last_hash, rows[4].hash.clone().unwrap());
     // An empty log is intact too.
-    let empty = Store::open_memory().await.unwrap();
+    let empty = b.store().await;
     let report = empty.verify_audit_chain().await.unwrap();
     assert_eq!((report.checked, report.intact()), (0, true));
 }
 
-#[tokio::test]
-async fn the_triggers_still_refuse_edits_and_deletions() {
-    let store = audited_store(2).await;
+async fn the_triggers_still_refuse_edits_and_deletions(b: Backend) {
+    let store = audited_store(b, 2).await;
     for sql in [
         "UPDATE audit_log SET detail = '{}' WHERE id = 1",
         "UPDATE audit_log SET hash = NULL WHERE id = 1",
         "DELETE FROM audit_log WHERE id = 2",
         "UPDATE audit_chain_head SET last_id = 1",
     ] {
-        assert!(
-            sqlx::query(sql).execute(&store.pool).await.is_err(),
-            "{sql}"
-        );
+        assert!(query(sql).execute(&store.pool).await.is_err(), "{sql}");
     }
 }
 
-#[tokio::test]
-async fn an_edited_record_is_named() {
-    let store = audited_store(5).await;
+async fn an_edited_record_is_named(b: Backend) {
+    let store = audited_store(b, 5).await;
     drop_guards(&store).await;
-    sqlx::query("UPDATE audit_log SET detail = '{\"n\":30}' WHERE id = 3")
+    query("UPDATE audit_log SET detail = '{\"n\":30}' WHERE id = 3")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -546,11 +566,10 @@ async fn an_edited_record_is_named() {
     assert_eq!(report.checked, 2);
 }
 
-#[tokio::test]
-async fn a_deleted_middle_record_is_named() {
-    let store = audited_store(5).await;
+async fn a_deleted_middle_record_is_named(b: Backend) {
+    let store = audited_store(b, 5).await;
     drop_guards(&store).await;
-    sqlx::query("DELETE FROM audit_log WHERE id = 3")
+    query("DELETE FROM audit_log WHERE id = 3")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -558,13 +577,12 @@ async fn a_deleted_middle_record_is_named() {
     assert_eq!(broken_at(&report), Some((3, ChainProblem::Gap)));
 }
 
-#[tokio::test]
-async fn a_forged_last_record_is_named() {
-    let store = audited_store(3).await;
+async fn a_forged_last_record_is_named(b: Backend) {
+    let store = audited_store(b, 3).await;
     drop_guards(&store).await;
     let last = store.audit_log(None).await.unwrap().pop().unwrap();
     // Chained to the right record, but its own hash is made up.
-    sqlx::query(
+    query(
         "INSERT INTO audit_log (id, at, actor_kind, actor_id, action, application_id, detail,
                                 prev_hash, hash)
          VALUES (4, '2026-03-02T03:00:09+00:00', 'officer', 2, 'forged', NULL, '{}', $1, $2)",
@@ -579,11 +597,10 @@ async fn a_forged_last_record_is_named() {
     assert_eq!(report.checked, 3);
 }
 
-#[tokio::test]
-async fn a_cut_off_end_and_a_row_past_the_head_are_named() {
-    let store = audited_store(4).await;
+async fn a_cut_off_end_and_a_row_past_the_head_are_named(b: Backend) {
+    let store = audited_store(b, 4).await;
     drop_guards(&store).await;
-    sqlx::query("DELETE FROM audit_log WHERE id = 4")
+    query("DELETE FROM audit_log WHERE id = 4")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -591,9 +608,9 @@ async fn a_cut_off_end_and_a_row_past_the_head_are_named() {
     assert_eq!(broken_at(&report), Some((4, ChainProblem::Truncated)));
 
     // A correctly hashed record that wangban did not append (the head was left alone).
-    let store = audited_store(2).await;
+    let store = audited_store(b, 2).await;
     drop_guards(&store).await;
-    sqlx::query("UPDATE audit_chain_head SET last_id = 1, last_hash = (SELECT hash FROM audit_log WHERE id = 1)")
+    query("UPDATE audit_chain_head SET last_id = 1, last_hash = (SELECT hash FROM audit_log WHERE id = 1)")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -601,17 +618,16 @@ async fn a_cut_off_end_and_a_row_past_the_head_are_named() {
     assert_eq!(broken_at(&report), Some((2, ChainProblem::BeyondHead)));
 }
 
-#[tokio::test]
-async fn rows_from_before_the_chain_are_chained_at_migration() {
-    let store = audited_store(3).await;
+async fn rows_from_before_the_chain_are_chained_at_migration(b: Backend) {
+    let store = audited_store(b, 3).await;
     let before = store.audit_log(None).await.unwrap();
     // As they were before migration 0004: no hashes, the head at the genesis.
     drop_guards(&store).await;
-    sqlx::query("UPDATE audit_log SET prev_hash = NULL, hash = NULL")
+    query("UPDATE audit_log SET prev_hash = NULL, hash = NULL")
         .execute(&store.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_chain_head SET last_id = 0, last_hash = $1")
+    query("UPDATE audit_chain_head SET last_id = 0, last_hash = $1")
         .bind(audit_chain::GENESIS)
         .execute(&store.pool)
         .await
@@ -631,14 +647,13 @@ async fn rows_from_before_the_chain_are_chained_at_migration() {
     assert!(store.verify_audit_chain().await.unwrap().intact());
 }
 
-#[tokio::test]
-async fn concurrent_writers_do_not_fork_the_chain() {
+async fn concurrent_writers_do_not_fork_the_chain(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let store = b.pooled_store(dir.path()).await;
     let (_, id) = draft(&store, "A1").await; // one record through create_application
     let mut tasks = Vec::new();
     for n in 0..40 {
-        let store = store.clone();
+        let store = store.store.clone();
         tasks.push(tokio::spawn(async move {
             store.audit(&audit_entry(n)).await.unwrap();
         }));
@@ -655,9 +670,8 @@ async fn concurrent_writers_do_not_fork_the_chain() {
     assert_eq!(report.checked, 42);
 }
 
-#[tokio::test]
-async fn auditors_page_newest_first_and_filter() {
-    let store = audited_store(6).await;
+async fn auditors_page_newest_first_and_filter(b: Backend) {
+    let store = audited_store(b, 6).await;
     let page = |before, officer, limit| AuditFilter {
         before,
         application: None,
@@ -674,3 +688,50 @@ async fn auditors_page_newest_first_and_filter() {
         .unwrap();
     assert_eq!(officer.iter().map(|r| r.id).collect::<Vec<_>>(), [4]);
 }
+
+/// Runs each listed test on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    applicants_are_created_once_per_phone,
+    commit_writes_state_log_jobs_and_audit_together,
+    a_stale_version_is_a_conflict_and_writes_nothing,
+    a_failing_part_rolls_the_whole_commit_back,
+    the_log_and_audit_are_append_only,
+    duplicate_application_numbers_are_reported,
+    jobs_are_leased_once_and_come_back_when_a_lease_runs_out,
+    failed_jobs_retry_then_fail_for_good,
+    rate_events_count_within_the_window,
+    idempotency_keys_are_reserved_once,
+    queue_sorts_by_deadline_and_filters,
+    upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload,
+    ops_counts_jobs_overdue_applications_and_live_sessions,
+    an_untouched_chain_verifies_and_links_each_record_to_the_last,
+    the_triggers_still_refuse_edits_and_deletions,
+    an_edited_record_is_named,
+    a_deleted_middle_record_is_named,
+    a_forged_last_record_is_named,
+    a_cut_off_end_and_a_row_past_the_head_are_named,
+    rows_from_before_the_chain_are_chained_at_migration,
+    concurrent_writers_do_not_fork_the_chain,
+    auditors_page_newest_first_and_filter,
+);
