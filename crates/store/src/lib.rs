@@ -7,6 +7,9 @@
 //! (guarded by its version: optimistic concurrency), the append-only action row, the outgoing
 //! jobs (the outbox: notifications, polling) and the audit rows — all or nothing.
 //!
+//! Personal data is sealed on write and opened on read once the store is unlocked with its keys
+//! ([`Store::unlock`]; which columns and how: `sealed.rs`). Callers pass and get plain values.
+//!
 //! SQL is kept portable (`$1`-style parameters in order, no SQLite-only functions in queries)
 //! so that the PostgreSQL backend can share it.
 
@@ -16,9 +19,11 @@ pub mod crypto;
 mod keys;
 pub mod ops;
 mod rows;
+mod sealed;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +34,7 @@ use sqlx::{Row, SqlitePool};
 pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
+pub use sealed::{SealedCounts, is_sealed};
 
 type Timestamp = DateTime<Utc>;
 
@@ -52,6 +58,9 @@ pub enum StoreError {
     /// A key or an encrypted value could not be opened (see [`crypto::CryptoError`]).
     #[error("{0}")]
     Crypto(#[from] crypto::CryptoError),
+    /// Personal data was asked of a store opened without its keys ([`Store::unlock`]).
+    #[error("the store is locked: personal data needs the encryption keys")]
+    Locked,
 }
 
 impl StoreError {
@@ -68,6 +77,8 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// The data keys, once [`Store::unlock`]ed (see `sealed.rs`).
+    vault: Option<Arc<crypto::Vault>>,
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
@@ -92,7 +103,7 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let store = Store { pool };
+        let store = Store { pool, vault: None };
         store.migrate().await?;
         Ok(store)
     }
@@ -104,7 +115,7 @@ impl Store {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        let store = Store { pool };
+        let store = Store { pool, vault: None };
         store.migrate().await?;
         Ok(store)
     }
@@ -191,16 +202,32 @@ impl Store {
 
     /// The applicant with this phone number, created on first login.
     pub async fn applicant_for_phone(&self, phone: &str, now: Timestamp) -> Result<ApplicantId> {
-        sqlx::query(
-            "INSERT INTO applicants (phone, created_at) VALUES ($1, $2)
-             ON CONFLICT (phone) DO NOTHING",
+        // Found by the number's blind index; a new row's number is sealed bound to its id,
+        // so it is inserted with a placeholder (the index) and sealed in the same transaction.
+        let index = self.phone_index(phone)?;
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO applicants (phone, phone_index, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (phone_index) DO NOTHING RETURNING id",
         )
-        .bind(phone)
+        .bind(&index)
+        .bind(&index)
         .bind(now)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT id FROM applicants WHERE phone = $1")
-            .bind(phone)
+        if let Some(row) = inserted {
+            let id: i64 = row.get(0);
+            sqlx::query("UPDATE applicants SET phone = $1 WHERE id = $2")
+                .bind(self.seal(sealed::col::APPLICANT_PHONE, &[&id.to_string()], phone)?)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(ApplicantId(id));
+        }
+        tx.rollback().await?;
+        let row = sqlx::query("SELECT id FROM applicants WHERE phone_index = $1")
+            .bind(&index)
             .fetch_one(&self.pool)
             .await?;
         Ok(ApplicantId(row.get(0)))
@@ -216,11 +243,14 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
+        let key = id.0.to_string();
+        let key = [key.as_str()];
+        use sealed::col;
         Ok(Applicant {
             id: ApplicantId(row.get(0)),
-            phone: row.get(1),
-            name: row.get(2),
-            id_number: row.get(3),
+            phone: self.open(col::APPLICANT_PHONE, &key, &row.get::<String, _>(1))?,
+            name: self.open_opt(col::APPLICANT_NAME, &key, row.get(2))?,
+            id_number: self.open_opt(col::APPLICANT_ID_NUMBER, &key, row.get(3))?,
             verified_at: row.get(4),
             proofing_failures: row.get::<i64, _>(5) as u32,
             proofing_locked_until: row.get(6),
@@ -235,14 +265,16 @@ impl Store {
         id_number: &str,
         now: Timestamp,
     ) -> Result<()> {
+        let key = id.0.to_string();
         sqlx::query(
             "UPDATE applicants SET name = $1, id_number = $2, verified_at = $3,
-                    proofing_failures = 0, proofing_locked_until = NULL
-             WHERE id = $4",
+                    proofing_failures = 0, proofing_locked_until = NULL, id_number_index = $4
+             WHERE id = $5",
         )
-        .bind(name)
-        .bind(id_number)
+        .bind(self.seal(sealed::col::APPLICANT_NAME, &[&key], name)?)
+        .bind(self.seal(sealed::col::APPLICANT_ID_NUMBER, &[&key], id_number)?)
         .bind(now)
+        .bind(self.id_number_index(id_number)?)
         .bind(id.0)
         .execute(&self.pool)
         .await?;
@@ -290,12 +322,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, created_at)
+            "INSERT INTO otp_codes (phone_index, code_hash, expires_at, attempts, created_at)
              VALUES ($1, $2, $3, 0, $4)
-             ON CONFLICT (phone) DO UPDATE SET code_hash = excluded.code_hash,
+             ON CONFLICT (phone_index) DO UPDATE SET code_hash = excluded.code_hash,
                  expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at",
         )
-        .bind(phone)
+        .bind(self.phone_index(phone)?)
         .bind(code_hash)
         .bind(expires_at)
         .bind(now)
@@ -305,9 +337,10 @@ impl Store {
     }
 
     pub async fn otp(&self, phone: &str) -> Result<Option<OtpCode>> {
-        let row =
-            sqlx::query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
-                .bind(phone)
+        let row = sqlx::query(
+            "SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone_index = $1",
+        )
+        .bind(self.phone_index(phone)?)
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|r| OtpCode {
@@ -320,25 +353,33 @@ impl Store {
     /// Counts a wrong guess; returns the attempts so far.
     pub async fn bump_otp_attempts(&self, phone: &str) -> Result<u32> {
         let row = sqlx::query(
-            "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1 RETURNING attempts",
+            "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_index = $1 RETURNING attempts",
         )
-        .bind(phone)
+        .bind(self.phone_index(phone)?)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| r.get::<i64, _>(0) as u32).unwrap_or(0))
     }
 
     pub async fn delete_otp(&self, phone: &str) -> Result<()> {
-        sqlx::query("DELETE FROM otp_codes WHERE phone = $1")
-            .bind(phone)
+        sqlx::query("DELETE FROM otp_codes WHERE phone_index = $1")
+            .bind(self.phone_index(phone)?)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Counts an event under `key` and returns how many happened since `since` (this one
-    /// included). Old events are pruned on the way.
-    pub async fn count_event(&self, key: &str, now: Timestamp, since: Timestamp) -> Result<u32> {
+    /// Counts an event of `subject` (a phone number, a client address) in `scope` (e.g.
+    /// `otp-phone`) and returns how many happened since `since` (this one included). The
+    /// subject is stored only as a blind index. Old events are pruned on the way.
+    pub async fn count_event(
+        &self,
+        scope: &str,
+        subject: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<u32> {
+        let key = &self.rate_key(scope, subject)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
             .bind(key)
@@ -486,7 +527,7 @@ impl Store {
         .bind(&new.kind)
         .bind(&new.reason)
         .bind(&new.state)
-        .bind(&new.form)
+        .bind("")
         .bind(&new.hukou_district)
         .bind(new.created_at)
         .bind(new.created_at)
@@ -494,6 +535,12 @@ impl Store {
         .await
         .map_err(unique("application number"))?;
         let id = ApplicationId(row.get(0));
+        // The form is sealed bound to the id the insert gave.
+        sqlx::query("UPDATE applications SET form = $1 WHERE id = $2")
+            .bind(self.seal(sealed::col::FORM, &[&id.0.to_string()], &new.form)?)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         insert_audit(
             &mut tx,
             &NewAudit {
@@ -514,7 +561,7 @@ impl Store {
             .bind(number)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| application_from_row(&r)).transpose()
+        row.map(|r| self.application_row(&r)).transpose()
     }
 
     pub async fn application(&self, id: ApplicationId) -> Result<ApplicationRow> {
@@ -523,7 +570,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        application_from_row(&row)
+        self.application_row(&row)
     }
 
     pub async fn applications_of(&self, applicant: ApplicantId) -> Result<Vec<ApplicationRow>> {
@@ -533,7 +580,14 @@ impl Store {
         .bind(applicant.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(application_from_row).collect()
+        rows.iter().map(|r| self.application_row(r)).collect()
+    }
+
+    /// An application row with its form opened.
+    fn application_row(&self, r: &sqlx::sqlite::SqliteRow) -> Result<ApplicationRow> {
+        let mut row = application_from_row(r)?;
+        row.form = self.open(sealed::col::FORM, &[&row.id.0.to_string()], &row.form)?;
+        Ok(row)
     }
 
     /// Applications in the given states, the earliest deadline first.
@@ -584,7 +638,7 @@ impl Store {
             q = q.bind(d);
         }
         let rows = q.bind(filter.limit as i64).fetch_all(&self.pool).await?;
-        rows.iter().map(application_from_row).collect()
+        rows.iter().map(|r| self.application_row(r)).collect()
     }
 
     /// The application's log, oldest first.
@@ -596,16 +650,23 @@ impl Store {
         .bind(id.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ActionRow {
-                seq: r.get(0),
-                at: r.get(1),
-                actor: r.get(2),
-                officer: r.get::<Option<i64>, _>(3).map(OfficerId),
-                action: r.get(4),
+        let app = id.0.to_string();
+        rows.iter()
+            .map(|r| {
+                let seq: i64 = r.get(0);
+                Ok(ActionRow {
+                    seq,
+                    at: r.get(1),
+                    actor: r.get(2),
+                    officer: r.get::<Option<i64>, _>(3).map(OfficerId),
+                    action: self.open(
+                        sealed::col::ACTION,
+                        &[&app, &seq.to_string()],
+                        &r.get::<String, _>(4),
+                    )?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Saves the applicant's answers on a draft (version-guarded).
@@ -619,7 +680,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3 AND version = $4",
         )
-        .bind(form)
+        .bind(self.seal(sealed::col::FORM, &[&id.0.to_string()], form)?)
         .bind(now)
         .bind(id.0)
         .bind(expected_version)
@@ -635,6 +696,10 @@ impl Store {
     /// audit rows, in one transaction, only if the application is still at the version the
     /// decision was made on.
     pub async fn commit_action(&self, c: &Commit) -> Result<()> {
+        let app = c.application.0.to_string();
+        let seq = (c.expected_version + 1).to_string();
+        let form = self.seal_opt(sealed::col::FORM, &[&app], c.form.as_deref())?;
+        let action = self.seal(sealed::col::ACTION, &[&app, &seq], &c.action)?;
         let mut tx = self.pool.begin().await?;
         let mut sql = String::from(
             "UPDATE applications SET state = $1, version = $2, updated_at = $3, due_at = $4",
@@ -654,7 +719,7 @@ impl Store {
             .bind(c.expected_version + 1)
             .bind(c.at)
             .bind(c.due_at);
-        if let Some(form) = &c.form {
+        if let Some(form) = &form {
             q = q.bind(form);
         }
         if let Some(claimed) = c.claimed_by {
@@ -677,12 +742,12 @@ impl Store {
         .bind(c.at)
         .bind(&c.actor)
         .bind(c.officer.map(|o| o.0))
-        .bind(&c.action)
+        .bind(&action)
         .execute(&mut *tx)
         .await
         .map_err(unique("action"))?;
         for job in &c.jobs {
-            insert_job(&mut tx, job, c.at).await?;
+            insert_job(self, &mut tx, job, c.at).await?;
         }
         for audit in &c.audit {
             insert_audit(&mut tx, audit).await?;
@@ -752,7 +817,11 @@ impl Store {
             "UPDATE uploads SET judgement_requested = $1, judgement_requested_at = $2
              WHERE application_id = $3 AND slot = $4",
         )
-        .bind(explanation)
+        .bind(self.seal(
+            sealed::col::JUDGEMENT,
+            &[&id.0.to_string(), slot],
+            explanation,
+        )?)
         .bind(now)
         .bind(id.0)
         .bind(slot)
@@ -774,9 +843,14 @@ impl Store {
         .bind(id.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| UploadRow {
+        rows.iter()
+            .map(|r| {
+                let judgement = self.open_opt(
+                    sealed::col::JUDGEMENT,
+                    &[&r.get::<i64, _>(0).to_string(), &r.get::<String, _>(1)],
+                    r.get(11),
+                )?;
+                Ok(UploadRow {
                 application: ApplicationId(r.get(0)),
                 slot: r.get(1),
                 blob_key: r.get(2),
@@ -788,10 +862,11 @@ impl Store {
                 report: r.get(8),
                 normalised_key: r.get(9),
                 overlay_key: r.get(10),
-                judgement_requested: r.get(11),
+                judgement_requested: judgement,
                 judgement_requested_at: r.get(12),
             })
-            .collect())
+            })
+            .collect()
     }
 
     // ----- payments ----------------------------------------------------------------------------------
@@ -858,7 +933,7 @@ impl Store {
     /// Adds a job (ignored when a job with the same dedupe key exists).
     pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        insert_job(&mut tx, job, now).await?;
+        insert_job(self, &mut tx, job, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -888,16 +963,22 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Job {
-                id: JobId(r.get(0)),
-                kind: r.get(1),
-                payload: r.get(2),
-                attempts: r.get::<i64, _>(3) as u32,
-                max_attempts: r.get::<i64, _>(4) as u32,
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                Ok(Job {
+                    id: JobId(id),
+                    kind: r.get(1),
+                    payload: self.open(
+                        sealed::col::JOB_PAYLOAD,
+                        &[&id.to_string()],
+                        &r.get::<String, _>(2),
+                    )?,
+                    attempts: r.get::<i64, _>(3) as u32,
+                    max_attempts: r.get::<i64, _>(4) as u32,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Marks a leased job done (only if `worker` still holds it).
@@ -923,6 +1004,7 @@ impl Store {
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<()> {
+        let error = &self.seal(sealed::col::JOB_ERROR, &[&id.0.to_string()], error)?;
         match retry_at {
             Some(at) => {
                 sqlx::query(
@@ -961,6 +1043,7 @@ impl Store {
         run_at: Timestamp,
         payload: Option<&str>,
     ) -> Result<()> {
+        let payload = self.seal_opt(sealed::col::JOB_PAYLOAD, &[&id.0.to_string()], payload)?;
         sqlx::query(
             "UPDATE jobs SET run_at = $1, lease_until = NULL, attempts = attempts - 1,
                              payload = COALESCE($2, payload)
@@ -984,18 +1067,24 @@ impl Store {
         .bind(kind)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| JobRow {
-                id: JobId(r.get(0)),
-                kind: r.get(1),
-                payload: r.get(2),
-                status: r.get(3),
-                attempts: r.get::<i64, _>(4) as u32,
-                last_error: r.get(5),
-                run_at: r.get(6),
+        rows.iter()
+            .map(|r| {
+                let key = r.get::<i64, _>(0).to_string();
+                Ok(JobRow {
+                    id: JobId(r.get(0)),
+                    kind: r.get(1),
+                    payload: self.open(
+                        sealed::col::JOB_PAYLOAD,
+                        &[&key],
+                        &r.get::<String, _>(2),
+                    )?,
+                    status: r.get(3),
+                    attempts: r.get::<i64, _>(4) as u32,
+                    last_error: self.open_opt(sealed::col::JOB_ERROR, &[&key], r.get(5))?,
+                    run_at: r.get(6),
+                })
             })
-            .collect())
+            .collect()
     }
 
     // ----- audit -------------------------------------------------------------------------------------
@@ -1160,11 +1249,20 @@ impl Store {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| StoredAnswer {
-            request_hash: r.get(0),
-            status: r.get::<i64, _>(1) as u16,
-            body: r.get(2),
-        }))
+        row.map(|r| {
+            // Empty while the first request runs (nothing sealed yet).
+            let body: String = r.get(2);
+            Ok(StoredAnswer {
+                request_hash: r.get(0),
+                status: r.get::<i64, _>(1) as u16,
+                body: if body.is_empty() {
+                    body
+                } else {
+                    self.open(sealed::col::ANSWER_BODY, &[scope, key], &body)?
+                },
+            })
+        })
+        .transpose()
     }
 
     /// Reserves `(scope, key)` for a request about to run. `None`: reserved, run it and then
@@ -1205,7 +1303,7 @@ impl Store {
             "UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4",
         )
         .bind(i64::from(status))
-        .bind(body)
+        .bind(self.seal(sealed::col::ANSWER_BODY, &[scope, key], body)?)
         .bind(scope)
         .bind(key)
         .execute(&self.pool)
@@ -1224,25 +1322,35 @@ impl Store {
     }
 }
 
+/// Adds a job; its payload is sealed bound to the id the insert gives (placeholder first).
 async fn insert_job(
+    store: &Store,
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     job: &NewJob,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key,
                            created_at)
          VALUES ($1, $2, 'pending', $3, 0, $4, $5, $6)
-         ON CONFLICT (dedupe_key) DO NOTHING",
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(&job.kind)
-    .bind(&job.payload)
+    .bind("")
     .bind(job.run_at)
     .bind(i64::from(job.max_attempts))
     .bind(&job.dedupe_key)
     .bind(now)
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
+    if let Some(row) = inserted {
+        let id: i64 = row.get(0);
+        sqlx::query("UPDATE jobs SET payload = $1 WHERE id = $2")
+            .bind(store.seal(sealed::col::JOB_PAYLOAD, &[&id.to_string()], &job.payload)?)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

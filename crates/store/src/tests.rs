@@ -8,6 +8,21 @@ fn t(h: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
 }
 
+/// A keyring with one random KEK, as tests configure it.
+pub(crate) fn test_keyring() -> crypto::Keyring {
+    crypto::Keyring::new("test", [("test".to_owned(), crypto::Secret::random())]).unwrap()
+}
+
+/// A store unlocked with a fresh keyring.
+async fn unlocked(store: Store) -> Store {
+    store.unlock(&test_keyring(), t(0)).await.unwrap()
+}
+
+/// An in-memory store, unlocked.
+async fn mem() -> Store {
+    unlocked(Store::open_memory().await.unwrap()).await
+}
+
 async fn draft(store: &Store, number: &str) -> (ApplicantId, ApplicationId) {
     let applicant = store
         .applicant_for_phone("13800000001", t(1))
@@ -61,7 +76,7 @@ fn commit(id: ApplicationId, version: i64, state: &str) -> Commit {
 
 #[tokio::test]
 async fn applicants_are_created_once_per_phone() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let a = store
         .applicant_for_phone("13800000001", t(1))
         .await
@@ -80,7 +95,7 @@ async fn applicants_are_created_once_per_phone() {
 
 #[tokio::test]
 async fn commit_writes_state_log_jobs_and_audit_together() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
@@ -95,7 +110,7 @@ async fn commit_writes_state_log_jobs_and_audit_together() {
 
 #[tokio::test]
 async fn a_stale_version_is_a_conflict_and_writes_nothing() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
@@ -114,7 +129,7 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing() {
 
 #[tokio::test]
 async fn a_failing_part_rolls_the_whole_commit_back() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, id) = draft(&store, "A1").await;
     let mut c = commit(id, 0, "in_production");
     // Paying an order that does not exist fails inside the transaction.
@@ -132,7 +147,7 @@ async fn a_failing_part_rolls_the_whole_commit_back() {
 
 #[tokio::test]
 async fn the_log_and_audit_are_append_only() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, id) = draft(&store, "A1").await;
     store
         .commit_action(&commit(id, 0, "submitted"))
@@ -153,7 +168,7 @@ async fn the_log_and_audit_are_append_only() {
 
 #[tokio::test]
 async fn duplicate_application_numbers_are_reported() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     draft(&store, "A1").await;
     let applicant = store
         .applicant_for_phone("13800000001", t(1))
@@ -177,7 +192,7 @@ async fn duplicate_application_numbers_are_reported() {
 
 #[tokio::test]
 async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let job = NewJob {
         kind: "k".into(),
         payload: "{}".into(),
@@ -213,7 +228,7 @@ async fn jobs_are_leased_once_and_come_back_when_a_lease_runs_out() {
 
 #[tokio::test]
 async fn failed_jobs_retry_then_fail_for_good() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let job = NewJob {
         kind: "k".into(),
         payload: "{}".into(),
@@ -256,16 +271,17 @@ async fn failed_jobs_retry_then_fail_for_good() {
 
 #[tokio::test]
 async fn rate_events_count_within_the_window() {
-    let store = Store::open_memory().await.unwrap();
-    assert_eq!(store.count_event("k", t(1), t(0)).await.unwrap(), 1);
-    assert_eq!(store.count_event("k", t(2), t(0)).await.unwrap(), 2);
-    assert_eq!(store.count_event("k", t(5), t(3)).await.unwrap(), 1);
-    assert_eq!(store.count_event("other", t(5), t(0)).await.unwrap(), 1);
+    let store = mem().await;
+    assert_eq!(store.count_event("s", "k", t(1), t(0)).await.unwrap(), 1);
+    assert_eq!(store.count_event("s", "k", t(2), t(0)).await.unwrap(), 2);
+    assert_eq!(store.count_event("s", "k", t(5), t(3)).await.unwrap(), 1);
+    assert_eq!(store.count_event("s", "other", t(5), t(0)).await.unwrap(), 1);
+    assert_eq!(store.count_event("s2", "k", t(5), t(0)).await.unwrap(), 1);
 }
 
 #[tokio::test]
 async fn idempotency_keys_are_reserved_once() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
     let running = store
         .reserve_key("s", "k", "h", t(1))
@@ -302,7 +318,7 @@ async fn idempotency_keys_are_reserved_once() {
 
 #[tokio::test]
 async fn queue_sorts_by_deadline_and_filters() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, a) = draft(&store, "A1").await;
     let (_, b) = draft(&store, "A2").await;
     let mut ca = commit(a, 0, "submitted");
@@ -338,7 +354,7 @@ async fn queue_sorts_by_deadline_and_filters() {
 #[tokio::test]
 async fn wal_mode_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let store = unlocked(Store::open_sqlite(&dir.path().join("w.db")).await.unwrap()).await;
     let row = sqlx::query("PRAGMA journal_mode")
         .fetch_one(&store.pool)
         .await
@@ -348,7 +364,7 @@ async fn wal_mode_on_disk() {
 
 #[tokio::test]
 async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, id) = draft(&store, "A1").await;
     let mut row = UploadRow {
         application: id,
@@ -415,7 +431,7 @@ async fn upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_uplo
 
 #[tokio::test]
 async fn ops_counts_jobs_overdue_applications_and_live_sessions() {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     let (_, a) = draft(&store, "A1").await;
     let (_, b) = draft(&store, "A2").await;
     let mut ca = commit(a, 0, "awaiting_payment");
@@ -435,7 +451,7 @@ async fn ops_counts_jobs_overdue_applications_and_live_sessions() {
 async fn a_backup_copy_is_consistent_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
-    let store = Store::open_sqlite(&path).await.unwrap();
+    let store = unlocked(Store::open_sqlite(&path).await.unwrap()).await;
     let (_, a) = draft(&store, "A1").await;
     store
         .commit_action(&commit(a, 0, "submitted"))
@@ -475,7 +491,7 @@ fn audit_entry(n: i64) -> NewAudit {
 }
 
 async fn audited_store(records: i64) -> Store {
-    let store = Store::open_memory().await.unwrap();
+    let store = mem().await;
     for n in 1..=records {
         store.audit(&audit_entry(n)).await.unwrap();
     }
@@ -512,7 +528,7 @@ async fn an_untouched_chain_verifies_and_links_each_record_to_the_last() {
     assert_eq!(rows[1].prev_hash, rows[0].hash);
     assert_eq!(report.last_hash, rows[4].hash.clone().unwrap());
     // An empty log is intact too.
-    let empty = Store::open_memory().await.unwrap();
+    let empty = mem().await;
     let report = empty.verify_audit_chain().await.unwrap();
     assert_eq!((report.checked, report.intact()), (0, true));
 }
@@ -634,7 +650,7 @@ async fn rows_from_before_the_chain_are_chained_at_migration() {
 #[tokio::test]
 async fn concurrent_writers_do_not_fork_the_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let store = unlocked(Store::open_sqlite(&dir.path().join("w.db")).await.unwrap()).await;
     let (_, id) = draft(&store, "A1").await; // one record through create_application
     let mut tasks = Vec::new();
     for n in 0..40 {
