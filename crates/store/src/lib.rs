@@ -341,8 +341,8 @@ impl Store {
             "SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone_index = $1",
         )
         .bind(self.phone_index(phone)?)
-                .fetch_optional(&self.pool)
-                .await?;
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| OtpCode {
             code_hash: r.get(0),
             expires_at: r.get(1),
@@ -851,20 +851,20 @@ impl Store {
                     r.get(11),
                 )?;
                 Ok(UploadRow {
-                application: ApplicationId(r.get(0)),
-                slot: r.get(1),
-                blob_key: r.get(2),
-                content_type: r.get(3),
-                size: r.get::<i64, _>(4) as u64,
-                sha256: r.get(5),
-                uploaded_at: r.get(6),
-                overall: r.get(7),
-                report: r.get(8),
-                normalised_key: r.get(9),
-                overlay_key: r.get(10),
-                judgement_requested: judgement,
-                judgement_requested_at: r.get(12),
-            })
+                    application: ApplicationId(r.get(0)),
+                    slot: r.get(1),
+                    blob_key: r.get(2),
+                    content_type: r.get(3),
+                    size: r.get::<i64, _>(4) as u64,
+                    sha256: r.get(5),
+                    uploaded_at: r.get(6),
+                    overall: r.get(7),
+                    report: r.get(8),
+                    normalised_key: r.get(9),
+                    overlay_key: r.get(10),
+                    judgement_requested: judgement,
+                    judgement_requested_at: r.get(12),
+                })
             })
             .collect()
     }

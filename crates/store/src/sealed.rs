@@ -201,10 +201,7 @@ impl Store {
             .bind(index)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::ApplicantId(r.get(0)))
-            .collect())
+        Ok(rows.iter().map(|r| crate::ApplicantId(r.get(0))).collect())
     }
 
     /// Seals, in one transaction, every clear value of a sealed column and fills the blind

@@ -275,7 +275,10 @@ async fn rate_events_count_within_the_window() {
     assert_eq!(store.count_event("s", "k", t(1), t(0)).await.unwrap(), 1);
     assert_eq!(store.count_event("s", "k", t(2), t(0)).await.unwrap(), 2);
     assert_eq!(store.count_event("s", "k", t(5), t(3)).await.unwrap(), 1);
-    assert_eq!(store.count_event("s", "other", t(5), t(0)).await.unwrap(), 1);
+    assert_eq!(
+        store.count_event("s", "other", t(5), t(0)).await.unwrap(),
+        1
+    );
     assert_eq!(store.count_event("s2", "k", t(5), t(0)).await.unwrap(), 1);
 }
 

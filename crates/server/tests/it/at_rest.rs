@@ -37,11 +37,12 @@ async fn dump(db: &Path) -> Vec<(String, String, Vec<u8>)> {
             .map(|r| r.get::<String, _>(1))
             .collect();
         for column in columns {
-            let values: Vec<Option<Vec<u8>>> =
-                sqlx::query_scalar(&format!(r#"SELECT CAST("{column}" AS BLOB) FROM "{table}""#))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
+            let values: Vec<Option<Vec<u8>>> = sqlx::query_scalar(&format!(
+                r#"SELECT CAST("{column}" AS BLOB) FROM "{table}""#
+            ))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
             out.extend(
                 values
                     .into_iter()
@@ -93,7 +94,9 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
     });
     let (token, number) = app.submitted_with(&c.key, answers).await;
     let reviewer = app.officer_login("reviewer").await;
-    let (status, _) = app.officer_act(&reviewer, &number, "claim", json!({})).await;
+    let (status, _) = app
+        .officer_act(&reviewer, &number, "claim", json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = app
         .officer_act(
@@ -105,8 +108,14 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    app.clock.advance(Duration::hours(3)); // a new file is one uploaded after the request
     let (status, _) = app
-        .upload(&token, &number, "id_photo", crate::OTHER_GOOD_PHOTO.to_vec())
+        .upload(
+            &token,
+            &number,
+            "id_photo",
+            crate::OTHER_GOOD_PHOTO.to_vec(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     // The correction moves the parcel to another address.
@@ -132,10 +141,16 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
 
     // Officers still see personal data masked, and in full when they reveal it.
     let (status, masked) = app
-        .get(Some(&reviewer), &format!("/api/v1/officer/applications/{number}"))
+        .get(
+            Some(&reviewer),
+            &format!("/api/v1/officer/applications/{number}"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{masked}");
-    assert!(!masked.to_string().contains(c.id_number.as_str()), "{masked}");
+    assert!(
+        !masked.to_string().contains(c.id_number.as_str()),
+        "{masked}"
+    );
     let (_, revealed) = app
         .get(
             Some(&reviewer),
@@ -189,7 +204,12 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
         rows.iter()
             .any(|(t, col, v)| t == "applications" && col == "number" && v == number.as_bytes())
     );
-    assert!(rows.iter().filter(|(t, col, _)| t == "applicants" && col == "phone").count() >= 2);
+    assert!(
+        rows.iter()
+            .filter(|(t, col, _)| t == "applicants" && col == "phone")
+            .count()
+            >= 2
+    );
 
     // What must not be there: for every demo citizen, the ID number (with a final x in both
     // cases), the name in Chinese and the pinyin given name (surnames like LI are too short to
@@ -203,11 +223,20 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
             format!("ID number of {}", p.key),
             id.to_ascii_lowercase().into_bytes(),
         ));
-        needles.push((format!("name of {}", p.key), p.name.as_str().as_bytes().to_vec()));
+        needles.push((
+            format!("name of {}", p.key),
+            p.name.as_str().as_bytes().to_vec(),
+        ));
         if p.pinyin.given.len() >= 5 {
-            needles.push((format!("pinyin of {}", p.key), p.pinyin.given.as_bytes().to_vec()));
+            needles.push((
+                format!("pinyin of {}", p.key),
+                p.pinyin.given.as_bytes().to_vec(),
+            ));
         }
-        needles.push((format!("phone of {}", p.key), p.phone.as_str().as_bytes().to_vec()));
+        needles.push((
+            format!("phone of {}", p.key),
+            p.phone.as_str().as_bytes().to_vec(),
+        ));
     }
     needles.push(("contact phone".into(), b"13800000002".to_vec()));
     for street in [STREET, OTHER_STREET] {

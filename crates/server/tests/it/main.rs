@@ -332,11 +332,7 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{app}");
         let number = app["number"].as_str().unwrap().to_owned();
         let (status, body) = self
-            .patch(
-                &token,
-                &format!("/api/v1/applications/{number}"),
-                answers,
-            )
+            .patch(&token, &format!("/api/v1/applications/{number}"), answers)
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         for slot in ["id_photo", "signature", "id_card_front", "id_card_back"] {

@@ -52,11 +52,12 @@ async fn dump(store: &Store) -> Vec<(String, String, Vec<u8>)> {
             .map(|r| r.get::<String, _>(1))
             .collect();
         for column in columns {
-            let values: Vec<Option<Vec<u8>>> =
-                sqlx::query_scalar(&format!(r#"SELECT CAST("{column}" AS BLOB) FROM "{table}""#))
-                    .fetch_all(&store.pool)
-                    .await
-                    .unwrap();
+            let values: Vec<Option<Vec<u8>>> = sqlx::query_scalar(&format!(
+                r#"SELECT CAST("{column}" AS BLOB) FROM "{table}""#
+            ))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
             for v in values.into_iter().flatten() {
                 out.push((table.clone(), column.clone(), v));
             }
@@ -129,9 +130,18 @@ async fn populate(store: &Store) -> (ApplicantId, ApplicationId) {
         .await
         .unwrap();
     let job = store.claim_jobs("w", t(3), t(4), 1).await.unwrap();
-    assert_eq!(job[0].payload, serde_json::json!({ "to": PHONE }).to_string());
+    assert_eq!(
+        job[0].payload,
+        serde_json::json!({ "to": PHONE }).to_string()
+    );
     store
-        .fail_job(job[0].id, "w", &format!("gateway refused {PHONE}"), None, t(3))
+        .fail_job(
+            job[0].id,
+            "w",
+            &format!("gateway refused {PHONE}"),
+            None,
+            t(3),
+        )
         .await
         .unwrap();
     assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
@@ -161,10 +171,7 @@ async fn populate(store: &Store) -> (ApplicantId, ApplicationId) {
         .request_judgement(app, "id_photo", &format!("{NAME} wears a hijab"), t(2))
         .await
         .unwrap();
-    store
-        .put_otp(PHONE, "hash", t(2), t(1))
-        .await
-        .unwrap();
+    store.put_otp(PHONE, "hash", t(2), t(1)).await.unwrap();
     store
         .count_event("otp-phone", PHONE, t(1), t(0))
         .await
@@ -182,7 +189,16 @@ async fn raw_rows_hold_no_personal_data_and_the_store_reads_it_back() {
     let (applicant, app) = populate(&store).await;
     assert_nothing_clear(
         &store,
-        &[PHONE, NAME, ID_NUMBER, "310105194912", STREET, "JINGYI", "核对", "2001:db8"],
+        &[
+            PHONE,
+            NAME,
+            ID_NUMBER,
+            "310105194912",
+            STREET,
+            "JINGYI",
+            "核对",
+            "2001:db8",
+        ],
     )
     .await;
     let raw = sqlx::query("SELECT phone, name, id_number FROM applicants")
@@ -200,7 +216,12 @@ async fn raw_rows_hold_no_personal_data_and_the_store_reads_it_back() {
     );
     assert_eq!(store.application(app).await.unwrap().form, form());
     assert_eq!(
-        store.application_by_number("A1").await.unwrap().unwrap().form,
+        store
+            .application_by_number("A1")
+            .await
+            .unwrap()
+            .unwrap()
+            .form,
         form()
     );
     assert!(store.actions(app).await.unwrap()[0].action.contains(NOTE));
@@ -212,7 +233,13 @@ async fn raw_rows_hold_no_personal_data_and_the_store_reads_it_back() {
     let answer = store.idempotent_answer("s", "k").await.unwrap().unwrap();
     assert!(answer.body.contains(NAME));
     let uploads = store.uploads(app).await.unwrap();
-    assert!(uploads[0].judgement_requested.as_deref().unwrap().contains(NAME));
+    assert!(
+        uploads[0]
+            .judgement_requested
+            .as_deref()
+            .unwrap()
+            .contains(NAME)
+    );
     assert_eq!(store.otp(PHONE).await.unwrap().unwrap().code_hash, "hash");
 }
 
@@ -224,7 +251,10 @@ async fn lookups_go_through_the_blind_indexes() {
         store.applicant_for_phone(PHONE, t(5)).await.unwrap(),
         applicant
     );
-    let other = store.applicant_for_phone("13900000009", t(5)).await.unwrap();
+    let other = store
+        .applicant_for_phone("13900000009", t(5))
+        .await
+        .unwrap();
     assert_ne!(other, applicant);
     // The ID number's final x in either case.
     for id in [ID_NUMBER, "31010519491231002X"] {
@@ -265,12 +295,13 @@ async fn lookups_go_through_the_blind_indexes() {
         2
     );
     // The uniqueness of a number is the index's: a second row for it is refused.
-    let err = sqlx::query("INSERT INTO applicants (phone, phone_index, created_at) VALUES ('x', $1, $2)")
-        .bind(&index)
-        .bind(t(1))
-        .execute(&store.pool)
-        .await
-        .unwrap_err();
+    let err =
+        sqlx::query("INSERT INTO applicants (phone, phone_index, created_at) VALUES ('x', $1, $2)")
+            .bind(&index)
+            .bind(t(1))
+            .execute(&store.pool)
+            .await
+            .unwrap_err();
     assert!(err.as_database_error().unwrap().is_unique_violation());
 }
 
@@ -286,7 +317,10 @@ fn is_tampered<T: std::fmt::Debug>(r: Result<T>) -> bool {
 async fn a_sealed_value_moved_to_another_row_or_column_does_not_open() {
     let store = unlocked().await;
     let (a, app) = populate(&store).await;
-    let b = store.applicant_for_phone("13900000009", t(5)).await.unwrap();
+    let b = store
+        .applicant_for_phone("13900000009", t(5))
+        .await
+        .unwrap();
     store
         .set_identity(b, "王建国", "310103197807020133", t(5))
         .await
@@ -333,7 +367,11 @@ async fn a_sealed_value_moved_to_another_row_or_column_does_not_open() {
     assert!(is_tampered(store.application(other).await));
     assert!(store.application(app).await.is_ok());
     // A clear value written behind the store's back is refused, not passed through.
-    copy(&store, "UPDATE applications SET form = '{}' WHERE number = 'A1'").await;
+    copy(
+        &store,
+        "UPDATE applications SET form = '{}' WHERE number = 'A1'",
+    )
+    .await;
     assert!(matches!(
         store.application(app).await,
         Err(StoreError::Crypto(CryptoError::Malformed(_)))
@@ -432,7 +470,16 @@ async fn rows_from_before_0005_are_sealed_once_at_unlock() {
     let store = locked.unlock(&test_keyring(), t(3)).await.unwrap();
     assert_nothing_clear(
         &store,
-        &[PHONE, "13900000009", NAME, ID_NUMBER, STREET, "JINGYI", "核对", "2001:db8"],
+        &[
+            PHONE,
+            "13900000009",
+            NAME,
+            ID_NUMBER,
+            STREET,
+            "JINGYI",
+            "核对",
+            "2001:db8",
+        ],
     )
     .await;
 
@@ -442,15 +489,32 @@ async fn rows_from_before_0005_are_sealed_once_at_unlock() {
         (a.phone.as_str(), a.name.as_deref(), a.id_number.as_deref()),
         (PHONE, Some(NAME), Some(ID_NUMBER))
     );
-    assert_eq!(store.applicant(ApplicantId(8)).await.unwrap().phone, "13900000009");
-    assert_eq!(store.application(ApplicationId(3)).await.unwrap().form, form());
-    assert!(store.actions(ApplicationId(3)).await.unwrap()[0].action.contains(NOTE));
+    assert_eq!(
+        store.applicant(ApplicantId(8)).await.unwrap().phone,
+        "13900000009"
+    );
+    assert_eq!(
+        store.application(ApplicationId(3)).await.unwrap().form,
+        form()
+    );
+    assert!(
+        store.actions(ApplicationId(3)).await.unwrap()[0]
+            .action
+            .contains(NOTE)
+    );
     let job = &store.jobs(None).await.unwrap()[0];
     assert_eq!(job.payload, serde_json::json!({ "to": PHONE }).to_string());
-    assert_eq!(job.last_error.as_deref(), Some(format!("refused {PHONE}").as_str()));
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some(format!("refused {PHONE}").as_str())
+    );
     let done = store.idempotent_answer("s", "done").await.unwrap().unwrap();
     assert!(done.body.contains(NAME));
-    let running = store.idempotent_answer("s", "running").await.unwrap().unwrap();
+    let running = store
+        .idempotent_answer("s", "running")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((running.status, running.body.as_str()), (0, ""));
     assert!(
         store.uploads(ApplicationId(3)).await.unwrap()[0]
@@ -469,7 +533,10 @@ async fn rows_from_before_0005_are_sealed_once_at_unlock() {
         vec![ApplicantId(7)]
     );
     assert_eq!(
-        store.count_event("otp-phone", PHONE, t(2), t(0)).await.unwrap(),
+        store
+            .count_event("otp-phone", PHONE, t(2), t(0))
+            .await
+            .unwrap(),
         2
     );
     assert_eq!(
@@ -482,25 +549,30 @@ async fn rows_from_before_0005_are_sealed_once_at_unlock() {
 
     // Idempotent: a second pass finds nothing, and leaves the sealed values as they are.
     let before = dump(&store).await;
-    assert_eq!(store.seal_clear_rows().await.unwrap(), SealedCounts::default());
+    assert_eq!(
+        store.seal_clear_rows().await.unwrap(),
+        SealedCounts::default()
+    );
     assert_eq!(dump(&store).await, before);
     // And the store still writes afterwards (the no-op pass released its transaction).
-    store.applicant_for_phone("13700000000", t(5)).await.unwrap();
+    store
+        .applicant_for_phone("13700000000", t(5))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn the_conversion_counts_what_it_sealed() {
     let locked = Store::open_memory().await.unwrap();
     clear_rows(&locked).await;
-    let store = locked
-        .with_vault(std::sync::Arc::new(
-            Store::open_memory()
-                .await
-                .unwrap()
-                .load_vault(&test_keyring(), t(0))
-                .await
-                .unwrap(),
-        ));
+    let store = locked.with_vault(std::sync::Arc::new(
+        Store::open_memory()
+            .await
+            .unwrap()
+            .load_vault(&test_keyring(), t(0))
+            .await
+            .unwrap(),
+    ));
     assert_eq!(
         store.seal_clear_rows().await.unwrap(),
         SealedCounts {
