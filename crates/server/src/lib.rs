@@ -63,7 +63,8 @@ pub enum ServeError {
 }
 
 /// Builds the application's state from settings: opens (and migrates) the database in the data
-/// folder, the blob store, the simulators; seeds demo officers when asked.
+/// folder and unlocks it with the configured keys, the blob store, the simulators; seeds demo
+/// officers when asked.
 pub async fn build_state(
     settings: Settings,
     clock: Arc<dyn Clock>,
@@ -87,10 +88,12 @@ pub async fn build_state(
              configure [keys] in production)"
         );
     }
-    let vault = store.vault(&keyring, clock.now()).await?;
+    // The store keeps the keys: it seals personal data on write and opens it on read (and
+    // seals, once, what an older version left in clear).
+    let store = store.unlock(&keyring, clock.now()).await?;
     tracing::info!(
         kek = keyring.active_id(),
-        data_keys = vault.key_count(),
+        data_keys = store.vault()?.key_count(),
         "encryption keys loaded"
     );
     let blobs = LocalBlobs::new(data.join("uploads"));

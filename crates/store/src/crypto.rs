@@ -21,8 +21,9 @@
 //! # Ciphertext format (TEXT columns)
 //! `wb1.<dek id>.<nonce>.<ciphertext‖tag>`: `wb1` is the format version; the DEK id is 16 lower
 //! hex digits; nonce (12 random bytes) and ciphertext with its 16-byte tag are base64url
-//! without padding. The associated data is what the value is (`table.column`, e.g.
-//! `applicants.phone`): a ciphertext copied into another column does not decrypt.
+//! without padding. The associated data is what the value is and where it lives (`table.column`
+//! and the row's key, see `sealed.rs`): a ciphertext copied into another column or row
+//! does not decrypt.
 //!
 //! # Blind index
 //! `hex(HMAC-SM3(index key, normalised value))`, 64 hex digits: equal values give equal

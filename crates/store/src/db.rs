@@ -26,6 +26,15 @@ impl Db {
         matches!(self, Db::Postgres(_))
     }
 
+    /// The SQLite pool, for tests that read SQLite's own catalogue.
+    #[cfg(test)]
+    pub(crate) fn sqlite(&self) -> &sqlx::SqlitePool {
+        match self {
+            Db::Sqlite(p) => p,
+            Db::Postgres(_) => panic!("a SQLite-only test ran on PostgreSQL"),
+        }
+    }
+
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),

@@ -48,16 +48,16 @@ impl Store {
     /// the index key are made (and stored wrapped under the active KEK) on first use. Fails
     /// when a key is wrapped under a KEK that `ring` lacks ([`crate::crypto::CryptoError::UnknownKeyId`])
     /// or that does not open it (`WrongKey`).
-    pub async fn vault(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
-        match self.load_vault(ring, now).await {
+    pub async fn load_vault(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
+        match self.load_vault_once(ring, now).await {
             // Another node made the first keys at the same moment (PostgreSQL, several nodes
             // starting together): theirs are now the keys.
-            Err(StoreError::Duplicate(_)) => self.load_vault(ring, now).await,
+            Err(StoreError::Duplicate(_)) => self.load_vault_once(ring, now).await,
             other => other,
         }
     }
 
-    async fn load_vault(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
+    async fn load_vault_once(&self, ring: &Keyring, now: Timestamp) -> Result<Vault> {
         let mut tx = self.pool.begin().await?;
         let rows = self.key_rows(&mut tx).await?;
         let mut active = None;
@@ -187,9 +187,9 @@ mod tests {
         let store = Store::open_memory().await.unwrap();
         let old = Secret::random();
         let r = ring("old", &[("old", &old)]);
-        let v1 = store.vault(&r, Utc::now()).await.unwrap();
+        let v1 = store.load_vault(&r, Utc::now()).await.unwrap();
         let ct = v1.encrypt(b"13800138000", "applicants.phone");
-        let v2 = store.vault(&r, Utc::now()).await.unwrap();
+        let v2 = store.load_vault(&r, Utc::now()).await.unwrap();
         assert_eq!(v1.active_id(), v2.active_id());
         assert_eq!(
             v2.decrypt_str(&ct, "applicants.phone").unwrap(),
@@ -206,7 +206,7 @@ mod tests {
         let store = Store::open_memory().await.unwrap();
         let (old, new) = (Secret::random(), Secret::random());
         let v = store
-            .vault(&ring("old", &[("old", &old)]), Utc::now())
+            .load_vault(&ring("old", &[("old", &old)]), Utc::now())
             .await
             .unwrap();
         let ct = v.encrypt(b"110105194912310029", "applicants.id_number");
@@ -220,7 +220,7 @@ mod tests {
         assert!(matches!(err, StoreError::Crypto(CryptoError::UnknownKeyId(id)) if id == "old"));
         assert!(
             store
-                .vault(&ring("old", &[("old", &old)]), Utc::now())
+                .load_vault(&ring("old", &[("old", &old)]), Utc::now())
                 .await
                 .is_ok()
         );
@@ -246,7 +246,7 @@ mod tests {
 
         // The new KEK alone reads the data, with the same blind index.
         let v = store
-            .vault(&ring("new", &[("new", &new)]), Utc::now())
+            .load_vault(&ring("new", &[("new", &new)]), Utc::now())
             .await
             .unwrap();
         assert_eq!(
@@ -259,13 +259,13 @@ mod tests {
         );
         // The old one alone does not.
         let err = store
-            .vault(&ring("old", &[("old", &old)]), Utc::now())
+            .load_vault(&ring("old", &[("old", &old)]), Utc::now())
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Crypto(CryptoError::UnknownKeyId(id)) if id == "new"));
         // A different key under the same id is a wrong key.
         let err = store
-            .vault(&ring("new", &[("new", &Secret::random())]), Utc::now())
+            .load_vault(&ring("new", &[("new", &Secret::random())]), Utc::now())
             .await
             .unwrap_err();
         assert!(matches!(

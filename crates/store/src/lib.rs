@@ -9,6 +9,9 @@
 //! (guarded by its version: optimistic concurrency), the append-only action row, the outgoing
 //! jobs (the outbox: notifications, polling) and the audit rows — all or nothing.
 //!
+//! Personal data is sealed on write and opened on read once the store is unlocked with its keys
+//! ([`Store::unlock`]; which columns and how: `sealed.rs`). Callers pass and get plain values.
+//!
 //! SQL is written once for both databases (`$1`-style parameters in order, no functions only
 //! one of them has; see `db.rs`); the job queue's lease is the one statement that differs
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
@@ -20,10 +23,12 @@ mod db;
 mod keys;
 pub mod ops;
 mod rows;
+mod sealed;
 pub mod testing;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -36,6 +41,7 @@ use db::{Db, DbRow, Tx, query};
 pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
+pub use sealed::{SealedCounts, is_sealed};
 
 type Timestamp = DateTime<Utc>;
 
@@ -70,6 +76,9 @@ pub enum StoreError {
     /// A key or an encrypted value could not be opened (see [`crypto::CryptoError`]).
     #[error("{0}")]
     Crypto(#[from] crypto::CryptoError),
+    /// Personal data was asked of a store opened without its keys ([`Store::unlock`]).
+    #[error("the store is locked: personal data needs the encryption keys")]
+    Locked,
 }
 
 impl StoreError {
@@ -139,6 +148,8 @@ pub fn redact_url(url: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Db,
+    /// The data keys, once [`Store::unlock`]ed (see `sealed.rs`).
+    vault: Option<Arc<crypto::Vault>>,
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
@@ -188,6 +199,7 @@ impl Store {
             .map_err(unreachable)?;
         let store = Store {
             pool: Db::Postgres(pool),
+            vault: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -208,6 +220,7 @@ impl Store {
             .await?;
         let store = Store {
             pool: Db::Sqlite(pool),
+            vault: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -222,6 +235,7 @@ impl Store {
             .await?;
         let store = Store {
             pool: Db::Sqlite(pool),
+            vault: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -353,16 +367,32 @@ impl Store {
 
     /// The applicant with this phone number, created on first login.
     pub async fn applicant_for_phone(&self, phone: &str, now: Timestamp) -> Result<ApplicantId> {
-        query(
-            "INSERT INTO applicants (phone, created_at) VALUES ($1, $2)
-             ON CONFLICT (phone) DO NOTHING",
+        // Found by the number's blind index; a new row's number is sealed bound to its id,
+        // so it is inserted with a placeholder (the index) and sealed in the same transaction.
+        let index = self.phone_index(phone)?;
+        let mut tx = self.pool.begin().await?;
+        let inserted = query(
+            "INSERT INTO applicants (phone, phone_index, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (phone_index) DO NOTHING RETURNING id",
         )
-        .bind(phone)
+        .bind(&index)
+        .bind(&index)
         .bind(now)
-        .execute(&self.pool)
+        .fetch_optional(&mut tx)
         .await?;
-        let row = query("SELECT id FROM applicants WHERE phone = $1")
-            .bind(phone)
+        if let Some(row) = inserted {
+            let id: i64 = row.get(0);
+            query("UPDATE applicants SET phone = $1 WHERE id = $2")
+                .bind(self.seal(sealed::col::APPLICANT_PHONE, &[&id.to_string()], phone)?)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(ApplicantId(id));
+        }
+        tx.rollback().await?;
+        let row = query("SELECT id FROM applicants WHERE phone_index = $1")
+            .bind(&index)
             .fetch_one(&self.pool)
             .await?;
         Ok(ApplicantId(row.get(0)))
@@ -378,11 +408,14 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
+        let key = id.0.to_string();
+        let key = [key.as_str()];
+        use sealed::col;
         Ok(Applicant {
             id: ApplicantId(row.get(0)),
-            phone: row.get(1),
-            name: row.get(2),
-            id_number: row.get(3),
+            phone: self.unseal(col::APPLICANT_PHONE, &key, &row.get::<String, _>(1))?,
+            name: self.open_opt(col::APPLICANT_NAME, &key, row.get(2))?,
+            id_number: self.open_opt(col::APPLICANT_ID_NUMBER, &key, row.get(3))?,
             verified_at: row.get(4),
             proofing_failures: row.get::<i64, _>(5) as u32,
             proofing_locked_until: row.get(6),
@@ -397,14 +430,16 @@ impl Store {
         id_number: &str,
         now: Timestamp,
     ) -> Result<()> {
+        let key = id.0.to_string();
         query(
             "UPDATE applicants SET name = $1, id_number = $2, verified_at = $3,
-                    proofing_failures = 0, proofing_locked_until = NULL
-             WHERE id = $4",
+                    proofing_failures = 0, proofing_locked_until = NULL, id_number_index = $4
+             WHERE id = $5",
         )
-        .bind(name)
-        .bind(id_number)
+        .bind(self.seal(sealed::col::APPLICANT_NAME, &[&key], name)?)
+        .bind(self.seal(sealed::col::APPLICANT_ID_NUMBER, &[&key], id_number)?)
         .bind(now)
+        .bind(self.id_number_index(id_number)?)
         .bind(id.0)
         .execute(&self.pool)
         .await?;
@@ -452,12 +487,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         query(
-            "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, created_at)
+            "INSERT INTO otp_codes (phone_index, code_hash, expires_at, attempts, created_at)
              VALUES ($1, $2, $3, 0, $4)
-             ON CONFLICT (phone) DO UPDATE SET code_hash = excluded.code_hash,
+             ON CONFLICT (phone_index) DO UPDATE SET code_hash = excluded.code_hash,
                  expires_at = excluded.expires_at, attempts = 0, created_at = excluded.created_at",
         )
-        .bind(phone)
+        .bind(self.phone_index(phone)?)
         .bind(code_hash)
         .bind(expires_at)
         .bind(now)
@@ -467,10 +502,11 @@ impl Store {
     }
 
     pub async fn otp(&self, phone: &str) -> Result<Option<OtpCode>> {
-        let row = query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            query("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone_index = $1")
+                .bind(self.phone_index(phone)?)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| OtpCode {
             code_hash: r.get(0),
             expires_at: r.get(1),
@@ -481,25 +517,33 @@ impl Store {
     /// Counts a wrong guess; returns the attempts so far.
     pub async fn bump_otp_attempts(&self, phone: &str) -> Result<u32> {
         let row = query(
-            "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1 RETURNING attempts",
+            "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_index = $1 RETURNING attempts",
         )
-        .bind(phone)
+        .bind(self.phone_index(phone)?)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| r.get::<i64, _>(0) as u32).unwrap_or(0))
     }
 
     pub async fn delete_otp(&self, phone: &str) -> Result<()> {
-        query("DELETE FROM otp_codes WHERE phone = $1")
-            .bind(phone)
+        query("DELETE FROM otp_codes WHERE phone_index = $1")
+            .bind(self.phone_index(phone)?)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Counts an event under `key` and returns how many happened since `since` (this one
-    /// included). Old events are pruned on the way.
-    pub async fn count_event(&self, key: &str, now: Timestamp, since: Timestamp) -> Result<u32> {
+    /// Counts an event of `subject` (a phone number, a client address) in `scope` (e.g.
+    /// `otp-phone`) and returns how many happened since `since` (this one included). The
+    /// subject is stored only as a blind index. Old events are pruned on the way.
+    pub async fn count_event(
+        &self,
+        scope: &str,
+        subject: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<u32> {
+        let key = &self.rate_key(scope, subject)?;
         let mut tx = self.pool.begin().await?;
         query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
             .bind(key)
@@ -645,7 +689,7 @@ impl Store {
         .bind(&new.kind)
         .bind(&new.reason)
         .bind(&new.state)
-        .bind(&new.form)
+        .bind("")
         .bind(&new.hukou_district)
         .bind(new.created_at)
         .bind(new.created_at)
@@ -653,6 +697,12 @@ impl Store {
         .await
         .map_err(unique("application number"))?;
         let id = ApplicationId(row.get(0));
+        // The form is sealed bound to the id the insert gave.
+        query("UPDATE applications SET form = $1 WHERE id = $2")
+            .bind(self.seal(sealed::col::FORM, &[&id.0.to_string()], &new.form)?)
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
         insert_audit(
             &mut tx,
             &NewAudit {
@@ -673,7 +723,7 @@ impl Store {
             .bind(number)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| application_from_row(&r)).transpose()
+        row.map(|r| self.application_row(&r)).transpose()
     }
 
     pub async fn application(&self, id: ApplicationId) -> Result<ApplicationRow> {
@@ -682,7 +732,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        application_from_row(&row)
+        self.application_row(&row)
     }
 
     pub async fn applications_of(&self, applicant: ApplicantId) -> Result<Vec<ApplicationRow>> {
@@ -692,7 +742,14 @@ impl Store {
         .bind(applicant.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(application_from_row).collect()
+        rows.iter().map(|r| self.application_row(r)).collect()
+    }
+
+    /// An application row with its form opened.
+    fn application_row(&self, r: &DbRow) -> Result<ApplicationRow> {
+        let mut row = application_from_row(r)?;
+        row.form = self.unseal(sealed::col::FORM, &[&row.id.0.to_string()], &row.form)?;
+        Ok(row)
     }
 
     /// Applications in the given states, the earliest deadline first.
@@ -743,7 +800,7 @@ impl Store {
             q = q.bind(d);
         }
         let rows = q.bind(filter.limit as i64).fetch_all(&self.pool).await?;
-        rows.iter().map(application_from_row).collect()
+        rows.iter().map(|r| self.application_row(r)).collect()
     }
 
     /// The application's log, oldest first.
@@ -755,16 +812,23 @@ impl Store {
         .bind(id.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ActionRow {
-                seq: r.get(0),
-                at: r.get(1),
-                actor: r.get(2),
-                officer: r.get::<Option<i64>, _>(3).map(OfficerId),
-                action: r.get(4),
+        let app = id.0.to_string();
+        rows.iter()
+            .map(|r| {
+                let seq: i64 = r.get(0);
+                Ok(ActionRow {
+                    seq,
+                    at: r.get(1),
+                    actor: r.get(2),
+                    officer: r.get::<Option<i64>, _>(3).map(OfficerId),
+                    action: self.unseal(
+                        sealed::col::ACTION,
+                        &[&app, &seq.to_string()],
+                        &r.get::<String, _>(4),
+                    )?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Saves the applicant's answers on a draft (version-guarded).
@@ -778,7 +842,7 @@ impl Store {
         let done = query(
             "UPDATE applications SET form = $1, updated_at = $2 WHERE id = $3 AND version = $4",
         )
-        .bind(form)
+        .bind(self.seal(sealed::col::FORM, &[&id.0.to_string()], form)?)
         .bind(now)
         .bind(id.0)
         .bind(expected_version)
@@ -794,6 +858,10 @@ impl Store {
     /// audit rows, in one transaction, only if the application is still at the version the
     /// decision was made on.
     pub async fn commit_action(&self, c: &Commit) -> Result<()> {
+        let app = c.application.0.to_string();
+        let seq = (c.expected_version + 1).to_string();
+        let form = self.seal_opt(sealed::col::FORM, &[&app], c.form.as_deref())?;
+        let action = self.seal(sealed::col::ACTION, &[&app, &seq], &c.action)?;
         let mut tx = self.pool.begin().await?;
         let mut sql = String::from(
             "UPDATE applications SET state = $1, version = $2, updated_at = $3, due_at = $4",
@@ -813,7 +881,7 @@ impl Store {
             .bind(c.expected_version + 1)
             .bind(c.at)
             .bind(c.due_at);
-        if let Some(form) = &c.form {
+        if let Some(form) = &form {
             q = q.bind(form);
         }
         if let Some(claimed) = c.claimed_by {
@@ -836,12 +904,12 @@ impl Store {
         .bind(c.at)
         .bind(&c.actor)
         .bind(c.officer.map(|o| o.0))
-        .bind(&c.action)
+        .bind(&action)
         .execute(&mut tx)
         .await
         .map_err(unique("action"))?;
         for job in &c.jobs {
-            insert_job(&mut tx, job, c.at).await?;
+            insert_job(self, &mut tx, job, c.at).await?;
         }
         for audit in &c.audit {
             insert_audit(&mut tx, audit).await?;
@@ -911,7 +979,11 @@ impl Store {
             "UPDATE uploads SET judgement_requested = $1, judgement_requested_at = $2
              WHERE application_id = $3 AND slot = $4",
         )
-        .bind(explanation)
+        .bind(self.seal(
+            sealed::col::JUDGEMENT,
+            &[&id.0.to_string(), slot],
+            explanation,
+        )?)
         .bind(now)
         .bind(id.0)
         .bind(slot)
@@ -933,24 +1005,30 @@ impl Store {
         .bind(id.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| UploadRow {
-                application: ApplicationId(r.get(0)),
-                slot: r.get(1),
-                blob_key: r.get(2),
-                content_type: r.get(3),
-                size: r.get::<i64, _>(4) as u64,
-                sha256: r.get(5),
-                uploaded_at: r.get(6),
-                overall: r.get(7),
-                report: r.get(8),
-                normalised_key: r.get(9),
-                overlay_key: r.get(10),
-                judgement_requested: r.get(11),
-                judgement_requested_at: r.get(12),
+        rows.iter()
+            .map(|r| {
+                let judgement = self.open_opt(
+                    sealed::col::JUDGEMENT,
+                    &[&r.get::<i64, _>(0).to_string(), &r.get::<String, _>(1)],
+                    r.get(11),
+                )?;
+                Ok(UploadRow {
+                    application: ApplicationId(r.get(0)),
+                    slot: r.get(1),
+                    blob_key: r.get(2),
+                    content_type: r.get(3),
+                    size: r.get::<i64, _>(4) as u64,
+                    sha256: r.get(5),
+                    uploaded_at: r.get(6),
+                    overall: r.get(7),
+                    report: r.get(8),
+                    normalised_key: r.get(9),
+                    overlay_key: r.get(10),
+                    judgement_requested: judgement,
+                    judgement_requested_at: r.get(12),
+                })
             })
-            .collect())
+            .collect()
     }
 
     // ----- payments ----------------------------------------------------------------------------------
@@ -1017,7 +1095,7 @@ impl Store {
     /// Adds a job (ignored when a job with the same dedupe key exists).
     pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        insert_job(&mut tx, job, now).await?;
+        insert_job(self, &mut tx, job, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1060,16 +1138,22 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Job {
-                id: JobId(r.get(0)),
-                kind: r.get(1),
-                payload: r.get(2),
-                attempts: r.get::<i64, _>(3) as u32,
-                max_attempts: r.get::<i64, _>(4) as u32,
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                Ok(Job {
+                    id: JobId(id),
+                    kind: r.get(1),
+                    payload: self.unseal(
+                        sealed::col::JOB_PAYLOAD,
+                        &[&id.to_string()],
+                        &r.get::<String, _>(2),
+                    )?,
+                    attempts: r.get::<i64, _>(3) as u32,
+                    max_attempts: r.get::<i64, _>(4) as u32,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Marks a leased job done (only if `worker` still holds it).
@@ -1095,6 +1179,7 @@ impl Store {
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<()> {
+        let error = &self.seal(sealed::col::JOB_ERROR, &[&id.0.to_string()], error)?;
         match retry_at {
             Some(at) => {
                 query(
@@ -1133,6 +1218,7 @@ impl Store {
         run_at: Timestamp,
         payload: Option<&str>,
     ) -> Result<()> {
+        let payload = self.seal_opt(sealed::col::JOB_PAYLOAD, &[&id.0.to_string()], payload)?;
         query(
             "UPDATE jobs SET run_at = $1, lease_until = NULL, attempts = attempts - 1,
                              payload = COALESCE($2, payload)
@@ -1156,18 +1242,24 @@ impl Store {
         .bind(kind)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| JobRow {
-                id: JobId(r.get(0)),
-                kind: r.get(1),
-                payload: r.get(2),
-                status: r.get(3),
-                attempts: r.get::<i64, _>(4) as u32,
-                last_error: r.get(5),
-                run_at: r.get(6),
+        rows.iter()
+            .map(|r| {
+                let key = r.get::<i64, _>(0).to_string();
+                Ok(JobRow {
+                    id: JobId(r.get(0)),
+                    kind: r.get(1),
+                    payload: self.unseal(
+                        sealed::col::JOB_PAYLOAD,
+                        &[&key],
+                        &r.get::<String, _>(2),
+                    )?,
+                    status: r.get(3),
+                    attempts: r.get::<i64, _>(4) as u32,
+                    last_error: self.open_opt(sealed::col::JOB_ERROR, &[&key], r.get(5))?,
+                    run_at: r.get(6),
+                })
             })
-            .collect())
+            .collect()
     }
 
     // ----- audit -------------------------------------------------------------------------------------
@@ -1332,11 +1424,20 @@ impl Store {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| StoredAnswer {
-            request_hash: r.get(0),
-            status: r.get::<i64, _>(1) as u16,
-            body: r.get(2),
-        }))
+        row.map(|r| {
+            // Empty while the first request runs (nothing sealed yet).
+            let body: String = r.get(2);
+            Ok(StoredAnswer {
+                request_hash: r.get(0),
+                status: r.get::<i64, _>(1) as u16,
+                body: if body.is_empty() {
+                    body
+                } else {
+                    self.unseal(sealed::col::ANSWER_BODY, &[scope, key], &body)?
+                },
+            })
+        })
+        .transpose()
     }
 
     /// Reserves `(scope, key)` for a request about to run. `None`: reserved, run it and then
@@ -1375,7 +1476,7 @@ impl Store {
     ) -> Result<()> {
         query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4")
             .bind(i64::from(status))
-            .bind(body)
+            .bind(self.seal(sealed::col::ANSWER_BODY, &[scope, key], body)?)
             .bind(scope)
             .bind(key)
             .execute(&self.pool)
@@ -1394,21 +1495,30 @@ impl Store {
     }
 }
 
-async fn insert_job(tx: &mut Tx, job: &NewJob, now: Timestamp) -> Result<()> {
-    query(
+/// Adds a job; its payload is sealed bound to the id the insert gives (placeholder first).
+async fn insert_job(store: &Store, tx: &mut Tx, job: &NewJob, now: Timestamp) -> Result<()> {
+    let inserted = query(
         "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key,
                            created_at)
          VALUES ($1, $2, 'pending', $3, 0, $4, $5, $6)
-         ON CONFLICT (dedupe_key) DO NOTHING",
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(&job.kind)
-    .bind(&job.payload)
+    .bind("")
     .bind(job.run_at)
     .bind(i64::from(job.max_attempts))
     .bind(&job.dedupe_key)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(row) = inserted {
+        let id: i64 = row.get(0);
+        query("UPDATE jobs SET payload = $1 WHERE id = $2")
+            .bind(store.seal(sealed::col::JOB_PAYLOAD, &[&id.to_string()], &job.payload)?)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -110,7 +110,24 @@ async fn sweep_stale(conn: &mut PgConnection) {
     }
 }
 
-/// A migrated store on either backend for a test; derefs to [`Store`].
+/// A keyring with one random KEK, as a test configures it.
+pub fn test_keyring() -> crate::crypto::Keyring {
+    crate::crypto::Keyring::new(
+        "test",
+        [("test".to_owned(), crate::crypto::Secret::random())],
+    )
+    .expect("a keyring of one key")
+}
+
+/// Unlocks a store for a test with a fresh keyring.
+pub async fn unlock(store: Store) -> Store {
+    store
+        .unlock(&test_keyring(), chrono::Utc::now())
+        .await
+        .expect("unlock the test store")
+}
+
+/// A migrated, unlocked store on either backend for a test; derefs to [`Store`].
 #[derive(Debug)]
 pub struct TestStore {
     pub store: Store,
@@ -122,7 +139,7 @@ impl TestStore {
     /// An in-memory SQLite database.
     pub async fn sqlite() -> TestStore {
         TestStore {
-            store: Store::open_memory().await.expect("in-memory SQLite"),
+            store: unlock(Store::open_memory().await.expect("in-memory SQLite")).await,
             pg: None,
         }
     }
@@ -135,6 +152,7 @@ impl TestStore {
         let store = Store::open_postgres(&db.settings())
             .await
             .expect("open the test database");
+        let store = unlock(store).await;
         TestStore {
             store,
             pg: Some(db),

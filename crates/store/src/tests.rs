@@ -26,7 +26,7 @@ impl Backend {
     async fn pooled_store(self, dir: &std::path::Path) -> TestStore {
         match self {
             Backend::Sqlite => TestStore {
-                store: Store::open_sqlite(&dir.join("w.db")).await.unwrap(),
+                store: unlocked(Store::open_sqlite(&dir.join("w.db")).await.unwrap()).await,
                 pg: None,
             },
             Backend::Postgres => TestStore::postgres().await,
@@ -36,6 +36,16 @@ impl Backend {
 
 fn t(h: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 2, h, 0, 0).unwrap()
+}
+
+/// A keyring with one random KEK, as tests configure it.
+pub(crate) fn test_keyring() -> crypto::Keyring {
+    crate::testing::test_keyring()
+}
+
+/// A store unlocked with a fresh keyring.
+async fn unlocked(store: Store) -> Store {
+    store.unlock(&test_keyring(), t(0)).await.unwrap()
 }
 
 async fn draft(store: &Store, number: &str) -> (ApplicantId, ApplicationId) {
@@ -278,10 +288,14 @@ async fn failed_jobs_retry_then_fail_for_good(b: Backend) {
 
 async fn rate_events_count_within_the_window(b: Backend) {
     let store = b.store().await;
-    assert_eq!(store.count_event("k", t(1), t(0)).await.unwrap(), 1);
-    assert_eq!(store.count_event("k", t(2), t(0)).await.unwrap(), 2);
-    assert_eq!(store.count_event("k", t(5), t(3)).await.unwrap(), 1);
-    assert_eq!(store.count_event("other", t(5), t(0)).await.unwrap(), 1);
+    assert_eq!(store.count_event("s", "k", t(1), t(0)).await.unwrap(), 1);
+    assert_eq!(store.count_event("s", "k", t(2), t(0)).await.unwrap(), 2);
+    assert_eq!(store.count_event("s", "k", t(5), t(3)).await.unwrap(), 1);
+    assert_eq!(
+        store.count_event("s", "other", t(5), t(0)).await.unwrap(),
+        1
+    );
+    assert_eq!(store.count_event("s2", "k", t(5), t(0)).await.unwrap(), 1);
 }
 
 async fn idempotency_keys_are_reserved_once(b: Backend) {
@@ -357,7 +371,7 @@ async fn queue_sorts_by_deadline_and_filters(b: Backend) {
 #[tokio::test]
 async fn wal_mode_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("w.db")).await.unwrap();
+    let store = unlocked(Store::open_sqlite(&dir.path().join("w.db")).await.unwrap()).await;
     let row = query("PRAGMA journal_mode")
         .fetch_one(&store.pool)
         .await
@@ -452,7 +466,7 @@ async fn ops_counts_jobs_overdue_applications_and_live_sessions(b: Backend) {
 async fn a_backup_copy_is_consistent_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
-    let store = Store::open_sqlite(&path).await.unwrap();
+    let store = unlocked(Store::open_sqlite(&path).await.unwrap()).await;
     let (_, a) = draft(&store, "A1").await;
     store
         .commit_action(&commit(a, 0, "submitted"))

@@ -141,7 +141,7 @@ async fn check_keys(
     store: &Store,
     ring: &Keyring,
 ) -> Result<(Message, serde_json::Value), StoreError> {
-    let vault = store.vault(ring, chrono::Utc::now()).await?;
+    let vault = store.load_vault(ring, chrono::Utc::now()).await?;
     let message = Message::new("keys-checked")
         .with("kek", ring.active_id())
         .with("count", vault.key_count());

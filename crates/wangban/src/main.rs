@@ -257,7 +257,16 @@ fn migrate(settings: wangban_server::Settings) -> ExitCode {
     let result = runtime().block_on(async {
         std::fs::create_dir_all(&settings.data)?;
         let path = settings.data.join("wangban.db");
+        // Unlocking seals what an older version left in clear (migration 0005), so the
+        // migrated database holds no personal data in clear.
+        let (keyring, _) = settings
+            .keys
+            .keyring(&settings.data, settings.demo)
+            .map_err(std::io::Error::other)?;
         wangban_store::Store::open_sqlite(&path)
+            .await
+            .map_err(std::io::Error::other)?
+            .unlock(&keyring, chrono::Utc::now())
             .await
             .map_err(std::io::Error::other)?
             .close()

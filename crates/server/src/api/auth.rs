@@ -93,11 +93,11 @@ pub async fn send_login_code(
     let settings = &state.settings.otp;
     let by_address = state
         .store
-        .count_event(&format!("otp-addr:{address}"), now, hour_ago)
+        .count_event("otp-addr", address, now, hour_ago)
         .await?;
     let by_number = state
         .store
-        .count_event(&format!("otp-phone:{}", phone.as_str()), now, hour_ago)
+        .count_event("otp-phone", phone.as_str(), now, hour_ago)
         .await?;
     if by_address > settings.per_address_per_hour || by_number > settings.per_number_per_hour {
         return Err(ApiError::key(

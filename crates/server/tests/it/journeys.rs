@@ -10,7 +10,7 @@ use wangban_gateways::registry::demo_citizen;
 use crate::{TestApp, mail, pickup};
 
 /// Pays through the simulator's hosted page, as a person would (following the pay URL).
-async fn pay(app: &TestApp, token: &str, number: &str) {
+pub(crate) async fn pay(app: &TestApp, token: &str, number: &str) {
     let (status, body) = app
         .post(
             Some(token),
@@ -30,7 +30,7 @@ async fn pay(app: &TestApp, token: &str, number: &str) {
     );
 }
 
-async fn approve(app: &TestApp, reviewer: &str, number: &str) {
+pub(crate) async fn approve(app: &TestApp, reviewer: &str, number: &str) {
     let (status, body) = app.officer_act(reviewer, number, "claim", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = app

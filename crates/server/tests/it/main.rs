@@ -3,6 +3,7 @@
 //! module per area.
 
 mod applicant_pages;
+mod at_rest;
 mod browser;
 mod errors;
 mod forms;
@@ -313,6 +314,12 @@ impl TestApp {
 
     /// Creates a complete draft for a demo citizen and submits it.
     pub async fn submitted(&self, key: &str, delivery: Value) -> (String, String) {
+        self.submitted_with(key, json!({ "delivery": delivery }))
+            .await
+    }
+
+    /// Like [`TestApp::submitted`], the draft's answers being `answers` (a PATCH body).
+    pub async fn submitted_with(&self, key: &str, answers: Value) -> (String, String) {
         let c = demo_citizen(key).unwrap();
         let token = self.citizen_login(key).await;
         let (status, app) = self
@@ -325,11 +332,7 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{app}");
         let number = app["number"].as_str().unwrap().to_owned();
         let (status, body) = self
-            .patch(
-                &token,
-                &format!("/api/v1/applications/{number}"),
-                json!({ "delivery": delivery }),
-            )
+            .patch(&token, &format!("/api/v1/applications/{number}"), answers)
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         for slot in ["id_photo", "signature", "id_card_front", "id_card_back"] {

@@ -474,7 +474,15 @@ fn wangban_cmd(a: &[&str], p: &Path, b: &[&str], q: &Path) -> std::process::Outp
 }
 
 async fn audit_actions(data: &Path, number: &str) -> Vec<String> {
+    // The demo's key file in the data folder opens the store (application rows are sealed).
+    let (keyring, made) = wangban_store::crypto::KeySettings::default()
+        .keyring(data, true)
+        .unwrap();
+    assert!(made.is_none(), "the service made the key file");
     let store = wangban_store::Store::open_sqlite(&data.join("wangban.db"))
+        .await
+        .unwrap()
+        .unlock(&keyring, chrono::Utc::now())
         .await
         .unwrap();
     let id = store
