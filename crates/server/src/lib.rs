@@ -77,7 +77,7 @@ pub async fn build_state(
     let calendar = settings.load_calendar()?;
     let number_rules = DocumentNumberRules::new(&settings.document_numbers)
         .map_err(settings::SettingsError::from)?;
-    let store = Store::open_sqlite(&data.join("wangban.db")).await?;
+    let store = Store::open(&settings.database, &data).await?;
     // Encryption at rest: the data keys must open under the configured KEKs before anything
     // is served (the key itself is never logged).
     let (keyring, made) = settings.keys.keyring(&data, settings.demo)?;

@@ -41,6 +41,9 @@ pub struct Settings {
     /// Encryption at rest: the key-encryption keys (none configured and `demo` on: a key file
     /// is made in the data folder on first start).
     pub keys: wangban_store::crypto::KeySettings,
+    /// The database (`[database]`): the SQLite file in the data folder by default, or
+    /// PostgreSQL by URL, with its pool and statement timeout.
+    pub database: wangban_store::DatabaseSettings,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             log: crate::ops::LogSettings::default(),
             metrics: crate::ops::MetricsSettings::default(),
             keys: wangban_store::crypto::KeySettings::default(),
+            database: wangban_store::DatabaseSettings::default(),
         }
     }
 }

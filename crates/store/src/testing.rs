@@ -10,7 +10,7 @@ use std::ops::Deref;
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 
 use crate::{DatabaseSettings, Result, Store};
 
@@ -44,8 +44,18 @@ impl PgTestDb {
             .execute(&mut conn)
             .await?;
         let _ = conn.close().await;
-        let options = PgConnectOptions::from_str(&admin)?.database(&name);
-        let url = options.to_url_lossy().to_string();
+        // The admin URL with this database's name in its path (kept free of driver options,
+        // so that PostgreSQL's own tools take it too).
+        let (base, params) = match admin.split_once('?') {
+            Some((b, p)) => (b, format!("?{p}")),
+            None => (admin.as_str(), String::new()),
+        };
+        let server = match base.split_once("://").map(|(_, rest)| rest.contains('/')) {
+            Some(true) => base.rsplit_once('/').map_or(base, |(s, _)| s),
+            _ => base,
+        };
+        let url = format!("{server}/{name}{params}");
+        PgConnectOptions::from_str(&url)?;
         Ok(PgTestDb { name, url })
     }
 

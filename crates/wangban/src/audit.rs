@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::json;
 use wangban_core::i18n::{Locale, Message};
-use wangban_store::{ChainReport, Store};
+use wangban_store::{ChainReport, DatabaseSettings, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -30,8 +30,7 @@ pub enum AuditCommand {
 pub fn run(config: &crate::config::Config, cmd: AuditCommand, locale: Locale) -> ExitCode {
     let AuditCommand::Verify { data, json } = cmd;
     let dir = data.unwrap_or_else(|| config.data.clone());
-    let path = dir.join("wangban.db");
-    let (status, line, value) = match crate::runtime().block_on(verify(&path)) {
+    let (status, line, value) = match crate::runtime().block_on(verify(&config.database, &dir)) {
         Ok(report) => answer(&report, locale),
         Err(message) => {
             let text = message.render(locale);
@@ -52,15 +51,16 @@ pub fn run(config: &crate::config::Config, cmd: AuditCommand, locale: Locale) ->
     ExitCode::from(status)
 }
 
-async fn verify(path: &Path) -> Result<ChainReport, Message> {
-    if !path.is_file() {
+async fn verify(database: &DatabaseSettings, dir: &Path) -> Result<ChainReport, Message> {
+    let path = dir.join("wangban.db");
+    if database.url.is_empty() && !path.is_file() {
         return Err(Message::new("audit-no-database").with("path", path.display().to_string()));
     }
     let cannot = |e: wangban_store::StoreError| {
         Message::new("audit-cannot-check").with("reason", e.to_string())
     };
     // Opening runs any pending migrations, as `serve` would.
-    let store = Store::open_sqlite(path).await.map_err(cannot)?;
+    let store = Store::open(database, dir).await.map_err(cannot)?;
     let report = store.verify_audit_chain().await.map_err(cannot);
     store.close().await;
     report

@@ -73,7 +73,7 @@ pub fn run(mut config: Config, cmd: KeysCommand, locale: Locale) -> ExitCode {
         // Rotation never makes the demo's local key: it only uses one that exists.
         let allow_local = config.demo && (!rotate || config.data.join(LOCAL_KEK_FILE).exists());
         let (ring, made) = config.keys.keyring(&config.data, allow_local)?;
-        let store = Store::open_sqlite(&config.data.join("wangban.db")).await?;
+        let store = Store::open(&config.database, &config.data).await?;
         let answer = if rotate {
             rotate_keys(&store, &ring).await
         } else {

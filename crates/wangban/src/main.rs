@@ -256,14 +256,18 @@ fn run_server(settings: wangban_server::Settings) -> ExitCode {
 fn migrate(settings: wangban_server::Settings) -> ExitCode {
     let result = runtime().block_on(async {
         std::fs::create_dir_all(&settings.data)?;
-        let path = settings.data.join("wangban.db");
+        let place = if settings.database.url.is_empty() {
+            settings.data.join("wangban.db").display().to_string()
+        } else {
+            settings.database.redacted_url()
+        };
         // Unlocking seals what an older version left in clear (migration 0005), so the
         // migrated database holds no personal data in clear.
         let (keyring, _) = settings
             .keys
             .keyring(&settings.data, settings.demo)
             .map_err(std::io::Error::other)?;
-        wangban_store::Store::open_sqlite(&path)
+        wangban_store::Store::open(&settings.database, &settings.data)
             .await
             .map_err(std::io::Error::other)?
             .unlock(&keyring, chrono::Utc::now())
@@ -271,11 +275,11 @@ fn migrate(settings: wangban_server::Settings) -> ExitCode {
             .map_err(std::io::Error::other)?
             .close()
             .await;
-        Ok::<_, std::io::Error>(path)
+        Ok::<_, std::io::Error>(place)
     });
     match result {
         Ok(path) => {
-            println!("{}: migrated", path.display());
+            println!("{place}: migrated");
             ExitCode::SUCCESS
         }
         Err(e) => {

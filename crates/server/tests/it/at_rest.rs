@@ -16,6 +16,52 @@ use crate::{TestApp, good_file};
 const STREET: &str = "漕溪北路88号";
 const OTHER_STREET: &str = "天钥桥路1178弄";
 
+/// Every value of every table of a PostgreSQL database, as text, with its table and column.
+async fn dump_postgres(url: &str) -> Vec<(String, String, Vec<u8>)> {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let columns: Vec<(String, String)> = sqlx::query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    let mut out = Vec::new();
+    for (table, column) in columns {
+        let values: Vec<Option<String>> =
+            sqlx::query_scalar(&format!(r#"SELECT "{column}"::text FROM "{table}""#))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        out.extend(
+            values
+                .into_iter()
+                .flatten()
+                .map(|v| (table.clone(), column.clone(), v.into_bytes())),
+        );
+    }
+    conn.close().await.unwrap();
+    out
+}
+
+/// What an operator's `pg_dump` of the database holds (the plain SQL format).
+fn pg_dump(url: &str) -> Vec<u8> {
+    let out = std::process::Command::new("pg_dump")
+        .arg("--no-owner")
+        .arg(url)
+        .output()
+        .expect("pg_dump (PostgreSQL's client tools)");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Every value of every table as SQLite holds it (text as UTF-8 bytes, numbers as text), each
 /// with its table and column; plus how many rows the applicants table has.
 async fn dump(db: &Path) -> Vec<(String, String, Vec<u8>)> {
@@ -190,12 +236,18 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
     let data = app.state().settings.data.clone();
     app.running.take().unwrap().stop().await.unwrap();
 
-    let db = data.join("wangban.db");
-    let rows = dump(&db).await;
-    let mut raw = std::fs::read(&db).unwrap();
-    if let Ok(wal) = std::fs::read(data.join("wangban.db-wal")) {
-        raw.extend(wal);
-    }
+    let (rows, raw) = match &app.pg {
+        Some(pg) => (dump_postgres(pg.url()).await, pg_dump(pg.url())),
+        None => {
+            let db = data.join("wangban.db");
+            let rows = dump(&db).await;
+            let mut raw = std::fs::read(&db).unwrap();
+            if let Ok(wal) = std::fs::read(data.join("wangban.db-wal")) {
+                raw.extend(wal);
+            }
+            (rows, raw)
+        }
+    };
 
     // The dump really is of this journey's database: its application number is in it, in
     // clear, like every column queues filter on.

@@ -29,7 +29,16 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     pub running: Option<Running>,
+    /// The PostgreSQL database of this test, when the suite runs on PostgreSQL
+    /// (`WANGBAN_TEST_DATABASE=postgres`); dropped after the test.
+    pub pg: Option<wangban_store::testing::PgTestDb>,
     _dir: tempfile::TempDir,
+}
+
+/// Whether this run of the suite is on PostgreSQL (`WANGBAN_TEST_DATABASE=postgres`; the
+/// default is SQLite). `.ci/run` runs the whole suite both ways.
+pub fn on_postgres() -> bool {
+    std::env::var("WANGBAN_TEST_DATABASE").is_ok_and(|v| v == "postgres")
 }
 
 /// A tiny but real JPEG (1×1 pixel) for uploads and live captures.
@@ -106,6 +115,15 @@ impl TestApp {
         settings.sessions.officer_absolute_hours = 24 * 60;
         settings.workers.sweep_seconds = 3600; // tests call the sweeper themselves
         settings.simulators.payment.notify_delay_ms = 0;
+        let pg = if on_postgres() {
+            let db = wangban_store::testing::PgTestDb::create()
+                .await
+                .expect("a PostgreSQL database for the test");
+            settings.database = db.settings();
+            Some(db)
+        } else {
+            None
+        };
         configure(&mut settings);
         let state = wangban_server::build_state(settings, clock.clone())
             .await
@@ -121,6 +139,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             running: Some(running),
+            pg,
             _dir: dir,
         }
     }
