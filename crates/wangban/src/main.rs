@@ -278,7 +278,7 @@ fn migrate(settings: wangban_server::Settings) -> ExitCode {
         Ok::<_, std::io::Error>(place)
     });
     match result {
-        Ok(path) => {
+        Ok(place) => {
             println!("{place}: migrated");
             ExitCode::SUCCESS
         }
