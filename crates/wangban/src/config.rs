@@ -155,21 +155,37 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_configuration_example_is_valid() {
+    fn the_readme_configuration_examples_are_valid() {
         let readme = include_str!("../../../README.md");
         let section = &readme[readme
             .find("## Configuration")
             .expect("a Configuration section")..];
-        let start = section.find("```toml\n").expect("a TOML example") + "```toml\n".len();
-        let end = start + section[start..].find("```").expect("the example ends");
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
         let dir = std::env::temp_dir().join(format!("wangban-readme-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("example.toml");
-        std::fs::write(&file, &section[start..end]).unwrap();
-        let c = load(Some(&file), env(&[])).unwrap_or_else(|e| panic!("README example: {e}"));
+        let mut examples = Vec::new();
+        let mut rest = section;
+        while let Some(at) = rest.find("```toml\n") {
+            let start = at + "```toml\n".len();
+            let end = start + rest[start..].find("```").expect("the example ends");
+            let file = dir.join(format!("example-{}.toml", examples.len()));
+            std::fs::write(&file, &rest[start..end]).unwrap();
+            let c = load(Some(&file), env(&[]))
+                .unwrap_or_else(|e| panic!("README example {}: {e}", examples.len() + 1));
+            examples.push(c);
+            rest = &rest[end..];
+        }
         std::fs::remove_dir_all(dir).unwrap();
-        assert_eq!(c.fees.fee(DocumentKind::Passport), Fen::new(12000));
-        assert!(c.simulators.payment.out_of_order);
+        assert!(examples.len() >= 2, "the database example and the full one");
+        assert!(
+            examples.iter().any(|c| c.database.is_postgres()),
+            "the database example names PostgreSQL"
+        );
+        let full = examples
+            .iter()
+            .find(|c| c.simulators.payment.out_of_order)
+            .expect("the full example sets the payment simulator");
+        assert_eq!(full.fees.fee(DocumentKind::Passport), Fen::new(12000));
     }
 
     #[test]
