@@ -11,6 +11,7 @@ mod journeys;
 mod officer_pages;
 mod pages;
 mod rules;
+mod two_nodes;
 mod uploads;
 
 use std::sync::Arc;
@@ -89,32 +90,57 @@ pub fn capture() -> Vec<u8> {
     v
 }
 
+/// The settings of a test server: data in `data`, fast workers, sessions that outlive the
+/// days tests jump over, the sweeper left to the tests, payment notifications at once.
+pub fn test_settings(data: &std::path::Path, public_url: &str) -> Settings {
+    let mut settings = Settings {
+        data: data.to_path_buf(),
+        public_url: Some(public_url.to_owned()),
+        ..Settings::default()
+    };
+    settings.workers.poll_ms = 20;
+    // Tests jump days ahead; sessions expiring on the way are tested on their own.
+    settings.sessions.applicant_idle_minutes = 60 * 24 * 60;
+    settings.sessions.applicant_absolute_hours = 24 * 60;
+    settings.sessions.officer_idle_minutes = 60 * 24 * 60;
+    settings.sessions.officer_absolute_hours = 24 * 60;
+    settings.workers.sweep_seconds = 3600; // tests call the sweeper themselves
+    settings.simulators.payment.notify_delay_ms = 0;
+    settings
+}
+
+/// The instant every test starts at: a Tuesday morning in Shanghai, inside the calendar data.
+pub fn test_start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 3, 1, 0, 0).unwrap()
+}
+
 impl TestApp {
+    /// A server running elsewhere (another process) at `base`, whose clock the caller keeps
+    /// in step with `clock`.
+    pub fn remote(base: String, clock: Arc<ManualClock>) -> TestApp {
+        TestApp {
+            base,
+            clock,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            running: None,
+            pg: None,
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     pub async fn start() -> TestApp {
         TestApp::start_with(|_| {}).await
     }
 
     pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        // A fixed Tuesday morning in Shanghai, inside the calendar data.
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 3, 3, 1, 0, 0).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::new(test_start()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut settings = Settings {
-            data: dir.path().to_path_buf(),
-            public_url: Some(format!("http://{addr}")),
-            ..Settings::default()
-        };
-        settings.workers.poll_ms = 20;
-        // Tests jump days ahead; sessions expiring on the way are tested on their own.
-        settings.sessions.applicant_idle_minutes = 60 * 24 * 60;
-        settings.sessions.applicant_absolute_hours = 24 * 60;
-        settings.sessions.officer_idle_minutes = 60 * 24 * 60;
-        settings.sessions.officer_absolute_hours = 24 * 60;
-        settings.workers.sweep_seconds = 3600; // tests call the sweeper themselves
-        settings.simulators.payment.notify_delay_ms = 0;
+        let mut settings = test_settings(dir.path(), &format!("http://{addr}"));
         let pg = if on_postgres() {
             let db = wangban_store::testing::PgTestDb::create()
                 .await
