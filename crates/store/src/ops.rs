@@ -1,5 +1,6 @@
-//! What operations need from the database: the counts `/metrics` shows, and an online,
-//! consistent copy of a SQLite database for backups.
+//! What operations need from the database: the counts `/metrics` shows, an online,
+//! consistent copy of a SQLite database for backups, and on PostgreSQL an exported snapshot
+//! for `pg_dump` and a look at a database before a restore replaces it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -112,5 +113,90 @@ pub async fn check_sqlite(db: &Path) -> Result<i64> {
     }
     .await;
     pool.close().await;
+    result
+}
+
+/// A read-only, repeatable-read transaction on a PostgreSQL database whose snapshot is
+/// exported, so that `pg_dump --snapshot` copies exactly what it saw while a server writes.
+/// Keep it until the dump has finished, then [`PostgresSnapshot::release`] it.
+pub struct PostgresSnapshot {
+    conn: sqlx::PgConnection,
+    id: String,
+    applications: i64,
+}
+
+impl PostgresSnapshot {
+    /// Opens the transaction on the database named by `settings` (which must be PostgreSQL)
+    /// and counts the applications in its snapshot.
+    pub async fn take(settings: &crate::DatabaseSettings) -> Result<PostgresSnapshot> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&settings.url)
+            .await
+            .map_err(|source| StoreError::Unreachable {
+                url: crate::redact_url(&settings.url),
+                source,
+            })?;
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut conn)
+            .await?;
+        let id: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut conn)
+            .await?;
+        let applications: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(PostgresSnapshot {
+            conn,
+            id,
+            applications,
+        })
+    }
+
+    /// The exported snapshot's id (for `pg_dump --snapshot`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The number of applications in the snapshot.
+    pub fn applications(&self) -> i64 {
+        self.applications
+    }
+
+    /// Ends the transaction (it changed nothing).
+    pub async fn release(mut self) {
+        use sqlx::Connection;
+        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        let _ = self.conn.close().await;
+    }
+}
+
+/// Whether the PostgreSQL database named by `settings` holds no table in its `public` schema
+/// (a database a backup may be restored into without replacing anything), and the number of
+/// applications when it has them.
+pub async fn postgres_contents(settings: &crate::DatabaseSettings) -> Result<Option<i64>> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&settings.url)
+        .await
+        .map_err(|source| StoreError::Unreachable {
+            url: crate::redact_url(&settings.url),
+            source,
+        })?;
+    let result = async {
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        if tables == 0 {
+            return Ok(None);
+        }
+        let applications: Option<i64> = sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+            .fetch_one(&mut conn)
+            .await
+            .ok();
+        Ok(Some(applications.unwrap_or(0)))
+    }
+    .await;
+    let _ = conn.close().await;
     result
 }

@@ -1,9 +1,12 @@
-//! `wangban backup create|verify|restore`: backups of a SQLite installation.
+//! `wangban backup create|verify|restore`: backups of an installation, on SQLite or PostgreSQL.
 //!
 //! A backup is a **folder** (copy it anywhere, compress it with any tool):
 //!
-//! - `wangban.db` — a consistent snapshot of the database made with SQLite's `VACUUM INTO`
-//!   (one read transaction), taken while the service runs;
+//! - `wangban.db` — on SQLite, a consistent snapshot of the database made with SQLite's
+//!   `VACUUM INTO` (one read transaction), taken while the service runs; or
+//!   `database.pgdump` — on PostgreSQL, `pg_dump --format=custom` of a snapshot exported by a
+//!   repeatable-read transaction (whose application count the manifest records), also taken
+//!   while the service runs;
 //! - `uploads/` — the uploaded files (content-addressed, never changed once written), copied
 //!   *after* the snapshot, so every file the snapshot refers to is there;
 //! - `sim/` — the simulators' state (a pilot's stand-ins for external systems);
@@ -11,10 +14,14 @@
 //!
 //! It is written under a temporary name beside `--out` and renamed when complete, so a folder
 //! with the final name is always whole. `verify` and `restore` check the manifest (no file
-//! missing, extra, or changed) and the database (`PRAGMA integrity_check`) before anything is
-//! written. `restore` refuses a data folder that is not empty unless `--force`; then the old
-//! contents are moved aside (`<data>.replaced-<time>`), never deleted. PostgreSQL installations
-//! will be backed up with the database's own tools (a later step of issue 6).
+//! missing, extra, or changed) and the database (`PRAGMA integrity_check`, or `pg_restore
+//! --list` reading the archive) before anything is written. `restore` refuses a data folder
+//! that is not empty unless `--force`; then the old contents are moved aside
+//! (`<data>.replaced-<time>`), never deleted. On PostgreSQL it restores into the configured
+//! database in one transaction (`pg_restore --single-transaction`), which must hold no tables
+//! unless `--force` (then the backup's objects replace the database's). The PostgreSQL client
+//! tools (`pg_dump`, `pg_restore`, of the server's version or newer) must be on the PATH; a
+//! password in the URL reaches them through `PGPASSWORD`, never the command line.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -25,11 +32,13 @@ use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wangban_core::i18n::{Locale, Message};
+use wangban_store::DatabaseSettings;
 
 const MANIFEST: &str = "MANIFEST.json";
 const FORMAT: &str = "wangban-backup";
 const VERSION: u32 = 1;
 const DB: &str = "wangban.db";
+const PG_DUMP: &str = "database.pgdump";
 /// The folders of the data folder that a backup holds, besides the database.
 const FOLDERS: &[&str] = &["uploads", "sim"];
 
@@ -95,7 +104,7 @@ pub fn run(cmd: BackupCommand, settings: &wangban_server::Settings, locale: Loca
     let result = match cmd {
         BackupCommand::Create { out, data } => {
             let data = data.unwrap_or_else(|| settings.data.clone());
-            create(&data, &out)
+            create(&data, &out, &settings.database)
         }
         BackupCommand::Verify { backup } => verify(&backup).map(|m| {
             vec![
@@ -109,7 +118,7 @@ pub fn run(cmd: BackupCommand, settings: &wangban_server::Settings, locale: Loca
             backup,
             data,
             force,
-        } => restore(&backup, &data, force),
+        } => restore(&backup, &data, force, &settings.database),
     };
     match result {
         Ok(lines) => {
@@ -136,9 +145,10 @@ fn failed(e: impl std::fmt::Display) -> Failure {
     Failure(Message::new("ops-backup-failed").with("reason", e.to_string()))
 }
 
-fn create(data: &Path, out: &Path) -> Result<Vec<Message>, Failure> {
+fn create(data: &Path, out: &Path, database: &DatabaseSettings) -> Result<Vec<Message>, Failure> {
+    let postgres = database.is_postgres();
     let db = data.join(DB);
-    if !db.is_file() {
+    if !postgres && !db.is_file() {
         return Err(Message::new("ops-backup-no-database")
             .with("path", data.display().to_string())
             .into());
@@ -153,11 +163,14 @@ fn create(data: &Path, out: &Path) -> Result<Vec<Message>, Failure> {
     let result = (|| {
         let rt = runtime();
         // The snapshot first: files it refers to were written before it, so they are copied.
-        rt.block_on(wangban_store::ops::backup_sqlite(&db, &tmp.join(DB)))
-            .map_err(failed)?;
-        let applications = rt
-            .block_on(wangban_store::ops::check_sqlite(&tmp.join(DB)))
-            .map_err(failed)?;
+        let applications = if postgres {
+            rt.block_on(dump_postgres(database, &tmp.join(PG_DUMP)))?
+        } else {
+            rt.block_on(wangban_store::ops::backup_sqlite(&db, &tmp.join(DB)))
+                .map_err(failed)?;
+            rt.block_on(wangban_store::ops::check_sqlite(&tmp.join(DB)))
+                .map_err(failed)?
+        };
         for folder in FOLDERS {
             let from = data.join(folder);
             if from.is_dir() {
@@ -167,7 +180,7 @@ fn create(data: &Path, out: &Path) -> Result<Vec<Message>, Failure> {
         let manifest = Manifest {
             format: FORMAT.into(),
             version: VERSION,
-            backend: "sqlite".into(),
+            backend: if postgres { "postgres" } else { "sqlite" }.into(),
             created_at: chrono::Utc::now().to_rfc3339(),
             applications,
             files: inventory(&tmp).map_err(failed)?,
@@ -205,11 +218,14 @@ fn verify(backup: &Path) -> Result<Manifest, Failure> {
         .map_err(|e| invalid(backup, format!("{MANIFEST}: {e}")))?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|e| invalid(backup, format!("{MANIFEST}: {e}")))?;
-    if manifest.format != FORMAT || manifest.version != VERSION || manifest.backend != "sqlite" {
+    if manifest.format != FORMAT
+        || manifest.version != VERSION
+        || !matches!(manifest.backend.as_str(), "sqlite" | "postgres")
+    {
         return Err(invalid(
             backup,
             format!(
-                "format {} {} ({}), expected {FORMAT} {VERSION} (sqlite)",
+                "format {} {} ({}), expected {FORMAT} {VERSION} (sqlite or postgres)",
                 manifest.format, manifest.version, manifest.backend
             ),
         ));
@@ -228,17 +244,71 @@ fn verify(backup: &Path) -> Result<Manifest, Failure> {
     if let Some(extra) = found.keys().next() {
         return Err(invalid(backup, format!("{extra} is not in the manifest")));
     }
-    if !manifest.files.contains_key(DB) {
-        return Err(invalid(backup, format!("{DB} is missing")));
+    if manifest.backend == "postgres" {
+        if !manifest.files.contains_key(PG_DUMP) {
+            return Err(invalid(backup, format!("{PG_DUMP} is missing")));
+        }
+        // pg_restore reads the archive's table of contents: a readable dump.
+        let out = pg_tool("pg_restore", None)
+            .map_err(|e| invalid(backup, e))?
+            .arg("--list")
+            .arg(backup.join(PG_DUMP))
+            .output()
+            .map_err(|e| invalid(backup, tool_error("pg_restore", e)))?;
+        if !out.status.success() {
+            return Err(invalid(
+                backup,
+                format!("{PG_DUMP}: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            ));
+        }
+    } else {
+        if !manifest.files.contains_key(DB) {
+            return Err(invalid(backup, format!("{DB} is missing")));
+        }
+        runtime()
+            .block_on(wangban_store::ops::check_sqlite(&backup.join(DB)))
+            .map_err(|e| invalid(backup, e))?;
     }
-    runtime()
-        .block_on(wangban_store::ops::check_sqlite(&backup.join(DB)))
-        .map_err(|e| invalid(backup, e))?;
     Ok(manifest)
 }
 
-fn restore(backup: &Path, data: &Path, force: bool) -> Result<Vec<Message>, Failure> {
+fn restore(
+    backup: &Path,
+    data: &Path,
+    force: bool,
+    database: &DatabaseSettings,
+) -> Result<Vec<Message>, Failure> {
     let manifest = verify(backup)?;
+    let postgres = manifest.backend == "postgres";
+    if postgres != database.is_postgres() {
+        return Err(Message::new("ops-backup-backend-mismatch")
+            .with("backup", manifest.backend.clone())
+            .with(
+                "configured",
+                if database.is_postgres() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                },
+            )
+            .into());
+    }
+    let replace_database = if postgres {
+        let contents = runtime()
+            .block_on(wangban_store::ops::postgres_contents(database))
+            .map_err(restore_failed)?;
+        if let Some(applications) = contents
+            && !force
+        {
+            return Err(Message::new("ops-backup-database-not-empty")
+                .with("url", wangban_store::redact_url(&database.url))
+                .with("applications", applications)
+                .into());
+        }
+        contents.is_some()
+    } else {
+        false
+    };
     let not_empty = match std::fs::read_dir(data) {
         Ok(mut entries) => entries.next().is_some(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
@@ -253,7 +323,9 @@ fn restore(backup: &Path, data: &Path, force: bool) -> Result<Vec<Message>, Fail
     let tmp = sibling(data, "restoring");
     let result = (|| {
         std::fs::create_dir_all(&tmp)?;
-        std::fs::copy(backup.join(DB), tmp.join(DB))?;
+        if !postgres {
+            std::fs::copy(backup.join(DB), tmp.join(DB))?;
+        }
         for folder in FOLDERS {
             let from = backup.join(folder);
             if from.is_dir() {
@@ -265,6 +337,11 @@ fn restore(backup: &Path, data: &Path, force: bool) -> Result<Vec<Message>, Fail
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(restore_failed(e));
+    }
+    if postgres && let Err(e) = restore_postgres(database, &backup.join(PG_DUMP), replace_database)
+    {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
     }
     let mut lines = Vec::new();
     if not_empty {
@@ -283,6 +360,115 @@ fn restore(backup: &Path, data: &Path, force: bool) -> Result<Vec<Message>, Fail
             .with("applications", manifest.applications),
     );
     Ok(lines)
+}
+
+/// Dumps the PostgreSQL database to `file` from an exported snapshot; returns the number of
+/// applications in it.
+async fn dump_postgres(database: &DatabaseSettings, file: &Path) -> Result<i64, Failure> {
+    let snapshot = wangban_store::ops::PostgresSnapshot::take(database)
+        .await
+        .map_err(failed)?;
+    let out = pg_tool("pg_dump", Some(&database.url)).map(|mut cmd| {
+        cmd.args([
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            &format!("--snapshot={}", snapshot.id()),
+            "--file",
+        ])
+        .arg(file)
+        .output()
+    });
+    let applications = snapshot.applications();
+    snapshot.release().await;
+    let out = out
+        .map_err(failed)?
+        .map_err(|e| failed(tool_error("pg_dump", e)))?;
+    if !out.status.success() {
+        return Err(failed(format!(
+            "pg_dump: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(applications)
+}
+
+/// Restores `file` into the configured PostgreSQL database in one transaction; with
+/// `replace`, the backup's objects replace those of the same names first.
+fn restore_postgres(
+    database: &DatabaseSettings,
+    file: &Path,
+    replace: bool,
+) -> Result<(), Failure> {
+    let mut cmd = pg_tool("pg_restore", Some(&database.url)).map_err(restore_failed)?;
+    cmd.args([
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--single-transaction",
+    ]);
+    if replace {
+        cmd.args(["--clean", "--if-exists"]);
+    }
+    let out = cmd
+        .arg(file)
+        .output()
+        .map_err(|e| restore_failed(tool_error("pg_restore", e)))?;
+    if !out.status.success() {
+        return Err(restore_failed(format!(
+            "pg_restore: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// A PostgreSQL client tool, connected to `url` if given: the URL goes on the command line
+/// without its password, which goes in `PGPASSWORD` (a command line is visible to every user
+/// of the machine).
+fn pg_tool(program: &str, url: Option<&str>) -> Result<std::process::Command, String> {
+    let mut cmd = std::process::Command::new(program);
+    if let Some(url) = url {
+        let mut parsed = url::Url::parse(url).map_err(|e| format!("the database URL: {e}"))?;
+        if let Some(password) = parsed.password() {
+            let password = percent_decode(password);
+            cmd.env("PGPASSWORD", password);
+            let _ = parsed.set_password(None);
+        }
+        cmd.arg(format!("--dbname={parsed}"));
+    }
+    Ok(cmd)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn tool_error(program: &str, e: io::Error) -> String {
+    if e.kind() == io::ErrorKind::NotFound {
+        format!(
+            "{program} was not found: install the PostgreSQL client tools (postgresql-client) \
+             of the server's version or newer"
+        )
+    } else {
+        format!("{program}: {e}")
+    }
 }
 
 fn restore_failed(e: impl std::fmt::Display) -> Failure {

@@ -16,3 +16,5 @@ ops-backup-not-empty = The data folder { $path } is not empty. Nothing was chang
 ops-backup-invalid = { $path } is not a usable backup: { $reason }. Nothing was changed.
 ops-backup-failed = The backup could not be made: { $reason }
 ops-backup-restore-failed = The restore failed: { $reason }
+ops-backup-backend-mismatch = This backup is of a { $backup } database, but the configuration names a { $configured } one ([database] url). Nothing was changed.
+ops-backup-database-not-empty = The database { $url } is not empty ({ $applications } applications). Nothing was changed; restore into an empty database, or add --force to replace its contents with the backup's.

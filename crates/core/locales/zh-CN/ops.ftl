@@ -10,3 +10,5 @@ ops-backup-not-empty = 数据目录 { $path } 不为空。未做任何更改；�
 ops-backup-invalid = { $path } 不是可用的备份：{ $reason }。未做任何更改。
 ops-backup-failed = 无法完成备份：{ $reason }
 ops-backup-restore-failed = 恢复失败：{ $reason }
+ops-backup-backend-mismatch = 该备份来自 { $backup } 数据库，但配置的是 { $configured } 数据库（[database] url）。未做任何更改。
+ops-backup-database-not-empty = 数据库 { $url } 不为空（{ $applications } 件申请）。未做任何更改；请恢复到空数据库，或加 --force 用备份内容替换。

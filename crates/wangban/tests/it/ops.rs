@@ -223,11 +223,34 @@ fn request_count(metrics: &str, method: &str, route: &str) -> u64 {
 }
 
 #[tokio::test]
-async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restore() {
+async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restore_on_sqlite() {
+    journey_then_backup_and_restore(None).await;
+}
+
+#[tokio::test]
+async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restore_on_postgres() {
+    journey_then_backup_and_restore(Some(
+        wangban_store::testing::PgTestDb::create()
+            .await
+            .expect("a PostgreSQL database"),
+    ))
+    .await;
+}
+
+/// On SQLite (`pg` none) or on the PostgreSQL database `pg`: a journey, a backup while the
+/// server runs, a restore (into a fresh folder and, on PostgreSQL, a fresh database) and a
+/// server on what was restored.
+async fn journey_then_backup_and_restore(pg: Option<wangban_store::testing::PgTestDb>) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("serve.log");
-    let (child, base) = start(&data, &log, &[]);
+    let url = pg.as_ref().map(|db| db.settings().url).unwrap_or_default();
+    let database: &[(&str, &str)] = if pg.is_some() {
+        &[("WANGBAN_DATABASE__URL", url.as_str())]
+    } else {
+        &[]
+    };
+    let (child, base) = start(&data, &log, database);
     let api = Api {
         base,
         http: reqwest::Client::new(),
@@ -357,12 +380,18 @@ async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restor
     }
 
     // The database's audit rows of that application, as the running server left them.
-    let audit_before = audit_actions(&data, &number).await;
+    let audit_before = audit_actions(&data, &url, &number).await;
     assert!(!audit_before.is_empty());
 
     // A backup while the server runs (and keeps serving).
     let backup = dir.path().join("backup");
-    let out = wangban_cmd(&["backup", "create", "--data"], &data, &["--out"], &backup);
+    let out = wangban_cmd(
+        database,
+        &["backup", "create", "--data"],
+        &data,
+        &["--out"],
+        &backup,
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -397,24 +426,103 @@ async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restor
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = wangban_cmd(&["backup", "restore"], &backup, &["--data"], &data);
+    let out = wangban_cmd(
+        database,
+        &["backup", "restore"],
+        &backup,
+        &["--data"],
+        &data,
+    );
     assert_eq!(
         out.status.code(),
         Some(2),
-        "a non-empty data folder is refused"
+        "a non-empty data folder (or database) is refused"
     );
+    // The restore's database: on PostgreSQL a fresh one (the live one is refused, not being
+    // empty, even for a fresh folder).
+    let target = match &pg {
+        Some(_) => {
+            let fresh = dir.path().join("fresh-folder");
+            let out = wangban_cmd(
+                database,
+                &["backup", "restore"],
+                &backup,
+                &["--data"],
+                &fresh,
+            );
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "a database with tables is refused"
+            );
+            assert!(!fresh.exists(), "nothing was written");
+            Some(
+                wangban_store::testing::PgTestDb::create()
+                    .await
+                    .expect("a second PostgreSQL database"),
+            )
+        }
+        None => None,
+    };
+    let target_url = target
+        .as_ref()
+        .map(|db| db.settings().url)
+        .unwrap_or_default();
+    let restored_database: &[(&str, &str)] = if target.is_some() {
+        &[("WANGBAN_DATABASE__URL", target_url.as_str())]
+    } else {
+        &[]
+    };
     let damaged = dir.path().join("damaged");
     copy_dir(&backup, &damaged);
     let blob = first_file(&damaged.join("uploads"));
     std::fs::write(&blob, b"not the file").unwrap();
     let fresh = dir.path().join("fresh-from-damaged");
-    let out = wangban_cmd(&["backup", "restore"], &damaged, &["--data"], &fresh);
+    let out = wangban_cmd(
+        restored_database,
+        &["backup", "restore"],
+        &damaged,
+        &["--data"],
+        &fresh,
+    );
     assert_eq!(out.status.code(), Some(2), "a changed file is refused");
     assert!(!fresh.exists(), "nothing was written");
+    if let Some(target) = &target {
+        // A damaged dump is refused too, and the database is left as it was.
+        let damaged = dir.path().join("damaged-dump");
+        copy_dir(&backup, &damaged);
+        let dump = damaged.join("database.pgdump");
+        let mut bytes = std::fs::read(&dump).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xFF;
+        std::fs::write(&dump, bytes).unwrap();
+        let out = wangban_cmd(
+            restored_database,
+            &["backup", "restore"],
+            &damaged,
+            &["--data"],
+            &fresh,
+        );
+        assert_eq!(out.status.code(), Some(2), "a changed dump is refused");
+        assert!(!fresh.exists(), "nothing was written");
+        assert_eq!(
+            wangban_store::ops::postgres_contents(&target.settings())
+                .await
+                .unwrap(),
+            None,
+            "the target database is still empty"
+        );
+    }
 
     // Restore into a fresh folder and serve from it.
     let restored = dir.path().join("restored");
-    let out = wangban_cmd(&["backup", "restore"], &backup, &["--data"], &restored);
+    let out = wangban_cmd(
+        restored_database,
+        &["backup", "restore"],
+        &backup,
+        &["--data"],
+        &restored,
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -428,14 +536,12 @@ async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restor
         "the key-encryption key is not in the backup"
     );
     std::fs::copy(data.join("kek-local.key"), restored.join("kek-local.key")).unwrap();
-    let (child, base) = start(
-        &restored,
-        &dir.path().join("restored.log"),
-        &[
-            ("WANGBAN_METRICS__ALLOW_LOOPBACK", "false"),
-            ("WANGBAN_METRICS__TOKEN", "scrape-token"),
-        ],
-    );
+    let mut env = vec![
+        ("WANGBAN_METRICS__ALLOW_LOOPBACK", "false"),
+        ("WANGBAN_METRICS__TOKEN", "scrape-token"),
+    ];
+    env.extend_from_slice(restored_database);
+    let (child, base) = start(&restored, &dir.path().join("restored.log"), &env);
     let api = Api {
         base,
         http: reqwest::Client::new(),
@@ -454,17 +560,27 @@ async fn journey_with_json_logs_and_metrics_then_backup_while_running_and_restor
     assert_eq!(api.metrics(Some("wrong")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(api.metrics(Some("scrape-token")).await.0, StatusCode::OK);
     stop(child);
-    let audit_after = audit_actions(&restored, &number).await;
+    let audit_after = audit_actions(&restored, &target_url, &number).await;
     assert!(
         audit_after.starts_with(&audit_before),
         "audit rows restored: {audit_before:?} → {audit_after:?}"
     );
 }
 
-fn wangban_cmd(a: &[&str], p: &Path, b: &[&str], q: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wangban"))
-        .env_remove("WANGBAN_CONFIG")
-        .env_remove("WANGBAN_DATA")
+fn wangban_cmd(
+    env: &[(&str, &str)],
+    a: &[&str],
+    p: &Path,
+    b: &[&str],
+    q: &Path,
+) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WANGBAN_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied())
         .args(a)
         .arg(p)
         .args(b)
@@ -473,13 +589,19 @@ fn wangban_cmd(a: &[&str], p: &Path, b: &[&str], q: &Path) -> std::process::Outp
         .unwrap()
 }
 
-async fn audit_actions(data: &Path, number: &str) -> Vec<String> {
+/// The audit actions of an application, read from the database at `url` (empty: the SQLite
+/// file in `data`).
+async fn audit_actions(data: &Path, url: &str, number: &str) -> Vec<String> {
     // The demo's key file in the data folder opens the store (application rows are sealed).
     let (keyring, made) = wangban_store::crypto::KeySettings::default()
         .keyring(data, true)
         .unwrap();
     assert!(made.is_none(), "the service made the key file");
-    let store = wangban_store::Store::open_sqlite(&data.join("wangban.db"))
+    let settings = wangban_store::DatabaseSettings {
+        url: url.to_owned(),
+        ..Default::default()
+    };
+    let store = wangban_store::Store::open(&settings, data)
         .await
         .unwrap()
         .unlock(&keyring, chrono::Utc::now())
