@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use wangban_core::phone::MobileNumber;
 use wangban_store::{AuditActor, NewAudit, SessionKind, SessionStage};
@@ -38,10 +37,14 @@ pub struct CodeSent {
     pub expires_in: i64,
 }
 
-fn code_hash(phone: &str, code: &str) -> String {
-    hex::encode(Sha256::digest(
-        format!("wangban-otp:{phone}:{code}").as_bytes(),
-    ))
+/// The stored form of a login code: keyed (HMAC-SM3 under the store's index key), because an
+/// unkeyed hash of a six-digit code is undone by trying the million codes, and a database
+/// copy would then yield live codes.
+fn code_hash(state: &AppState, phone: &str, code: &str) -> Result<String, ApiError> {
+    Ok(state
+        .store
+        .vault()?
+        .blind_index("otp-code", &format!("{phone}:{code}")))
 }
 
 pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
@@ -111,7 +114,7 @@ pub async fn send_login_code(
         .store
         .put_otp(
             phone.as_str(),
-            &code_hash(phone.as_str(), &code),
+            &code_hash(&state, phone.as_str(), &code)?,
             expires_at,
             now,
         )
@@ -188,7 +191,7 @@ pub async fn verify_login_code(
         state.store.delete_otp(phone.as_str()).await?;
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-otp-expired"));
     }
-    let given = code_hash(phone.as_str(), code.trim());
+    let given = code_hash(&state, phone.as_str(), code.trim())?;
     if !constant_time_eq(given.as_bytes(), otp.code_hash.as_bytes()) {
         let attempts = state.store.bump_otp_attempts(phone.as_str()).await?;
         if attempts >= state.settings.otp.max_attempts {
