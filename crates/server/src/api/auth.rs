@@ -114,7 +114,7 @@ pub async fn send_login_code(
         .store
         .put_otp(
             phone.as_str(),
-            &code_hash(&state, phone.as_str(), &code)?,
+            &code_hash(state, phone.as_str(), &code)?,
             expires_at,
             now,
         )
@@ -191,7 +191,7 @@ pub async fn verify_login_code(
         state.store.delete_otp(phone.as_str()).await?;
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-otp-expired"));
     }
-    let given = code_hash(&state, phone.as_str(), code.trim())?;
+    let given = code_hash(state, phone.as_str(), code.trim())?;
     if !constant_time_eq(given.as_bytes(), otp.code_hash.as_bytes()) {
         let attempts = state.store.bump_otp_attempts(phone.as_str()).await?;
         if attempts >= state.settings.otp.max_attempts {
