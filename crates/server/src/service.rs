@@ -104,8 +104,13 @@ impl AppState {
 
     async fn replay(&self, row: ApplicationRow) -> Result<Loaded, ApiError> {
         let actions = self.store.actions(row.id).await?;
+        // The log as it was when the row was read: an action committed in between (on
+        // PostgreSQL another connection may commit between the two reads) would make the
+        // replayed application newer than its row. The log is append-only and the row's
+        // version is its last sequence number, so the prefix is exactly that moment's log.
         let log: Vec<Action> = actions
             .iter()
+            .filter(|a| a.seq <= row.version)
             .map(|a| serde_json::from_str(&a.action))
             .collect::<Result<_, _>>()
             .map_err(|e| {

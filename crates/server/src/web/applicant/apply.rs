@@ -430,7 +430,9 @@ async fn status_page(
                 .with("date", wangban_core::i18n::format_date(d, locale))
                 .render(locale)
         });
-    let paid = view.payments.iter().find(|p| p.status == "paid").map(|p| {
+    // From the log, as the state is: the payments table, read later, may already hold a
+    // payment whose state change this page's reading of the log does not.
+    let paid = loaded.app.payment().map(|p| {
         Message::new("apply-paid")
             .with("amount", money(p.amount_fen, locale))
             .render(locale)
