@@ -11,6 +11,7 @@ mod journeys;
 mod officer_pages;
 mod pages;
 mod rules;
+mod storage;
 mod uploads;
 
 use std::sync::Arc;
