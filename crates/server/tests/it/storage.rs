@@ -123,3 +123,122 @@ async fn a_bucket_that_is_not_there_stops_the_start_with_a_clear_error() {
     assert!(shown.contains(&moto.endpoint()), "{shown}");
     assert!(!shown.contains(MOTO_SECRET_ACCESS_KEY), "{shown}");
 }
+
+/// Writes a file the way versions before sealing did: `<dir>/<2 hex>/<SHA-256>`, in clear.
+fn write_plain(dir: &std::path::Path, bytes: &[u8]) -> String {
+    let key = hex::encode(Sha256::digest(bytes));
+    std::fs::create_dir_all(dir.join(&key[..2])).unwrap();
+    std::fs::write(dir.join(&key[..2]).join(&key), bytes).unwrap();
+    key
+}
+
+#[tokio::test]
+async fn the_first_start_seals_the_clear_files_of_an_earlier_version() {
+    // A data folder as an earlier version left it: an upload row naming a clear file by its
+    // SHA-256, and a clear file no row names any more (a replaced upload).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    let pg = if crate::on_postgres() {
+        Some(wangban_store::testing::PgTestDb::create().await.unwrap())
+    } else {
+        None
+    };
+    let database = pg.as_ref().map(|p| p.settings()).unwrap_or_default();
+    let uploads = data.join("uploads");
+    let photo = good_file("id_photo");
+    let replaced = crate::OTHER_GOOD_PHOTO.to_vec();
+    let photo_key = write_plain(&uploads, &photo);
+    write_plain(&uploads, &replaced);
+    let id = {
+        let (ring, _) = wangban_store::crypto::KeySettings::default()
+            .keyring(&data, true)
+            .unwrap();
+        let now = Utc::now();
+        let store = wangban_store::Store::open(&database, &data)
+            .await
+            .unwrap()
+            .unlock(&ring, now)
+            .await
+            .unwrap();
+        let applicant = store.applicant_for_phone("13800000009", now).await.unwrap();
+        let id = store
+            .create_application(&wangban_store::NewApplication {
+                number: "OLD0001".into(),
+                applicant,
+                kind: "passport".into(),
+                reason: "expiring_soon".into(),
+                state: "draft".into(),
+                form: "{}".into(),
+                hukou_district: "310101".into(),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        store
+            .put_upload(&wangban_store::UploadRow {
+                application: id,
+                slot: "id_photo".into(),
+                blob_key: photo_key.clone(),
+                content_type: "image/jpeg".into(),
+                size: photo.len() as u64,
+                sha256: photo_key.clone(),
+                uploaded_at: now,
+                overall: "pass".into(),
+                report: "{}".into(),
+                normalised_key: None,
+                overlay_key: None,
+                judgement_requested: None,
+                judgement_requested_at: None,
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        id
+    };
+
+    let app = TestApp::start_with(|s| {
+        s.data = data.clone();
+        s.database = database.clone();
+    })
+    .await;
+    let state = app.state();
+    let row = &state.store.uploads(id).await.unwrap()[0];
+    assert_ne!(row.blob_key, photo_key, "renamed");
+    assert_eq!(row.sha256, photo_key, "the content's hash stays");
+    assert_eq!(state.blobs.get(&row.blob_key).await.unwrap(), photo);
+    assert_eq!(
+        state
+            .blobs
+            .get(&state.blobs.name_of(&replaced))
+            .await
+            .unwrap(),
+        replaced
+    );
+    // Nothing in the folder is an image in clear any more.
+    for (file, what) in [(&photo, "the photo"), (&replaced, "the replaced photo")] {
+        let mid = file.len() / 2;
+        for entry in walk(&uploads) {
+            let bytes = std::fs::read(&entry).unwrap();
+            assert!(
+                !find(&bytes, &file[mid..mid + 32]),
+                "{what} in clear: {}",
+                entry.display()
+            );
+        }
+    }
+    drop(app);
+    drop(pg);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
