@@ -53,7 +53,7 @@ pub enum ServeError {
     Keys(#[from] wangban_store::crypto::CryptoError),
     /// The S3 bucket did not answer the start-up check (missing, refused credentials, no
     /// answer). Names the endpoint and the bucket, never the credentials.
-    #[error("object storage: cannot use bucket {bucket:?} at {endpoint}: {source}")]
+    #[error("object storage: cannot use bucket {bucket:?} at {endpoint}: {}", .source.reason())]
     StorageUnreachable {
         endpoint: String,
         bucket: String,

@@ -64,6 +64,16 @@ pub enum BlobError {
     Io(#[from] std::io::Error),
 }
 
+impl BlobError {
+    /// What went wrong, without the place (for a message that names the place itself).
+    pub fn reason(&self) -> String {
+        match self {
+            BlobError::Unreachable { source, .. } => source.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Where uploaded files are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
