@@ -13,7 +13,7 @@ use wangban_core::calendar::WorkingCalendar;
 use wangban_core::document::DocumentNumberRules;
 use wangban_gateways::{Clock, Gateways, Simulators};
 use wangban_store::Store;
-use wangban_store::blobs::LocalBlobs;
+use wangban_store::blobs::Blobs;
 
 use crate::settings::Settings;
 use crate::{api, sim, web};
@@ -25,7 +25,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub settings: Settings,
     pub store: Store,
-    pub blobs: LocalBlobs,
+    /// Uploaded files, sealed (`[storage]`: a local directory or an S3 bucket).
+    pub blobs: Blobs,
     pub gateways: Gateways,
     /// The simulators behind the gateways, for their own pages (`/sim/…`).
     pub sims: Simulators,

@@ -33,7 +33,7 @@ use tokio::sync::watch;
 use wangban_core::document::DocumentNumberRules;
 use wangban_gateways::{Clock, Simulators};
 use wangban_store::Store;
-use wangban_store::blobs::LocalBlobs;
+use wangban_store::blobs::{BlobError, Blobs, StorageKind};
 
 pub use app::{AppState, router};
 pub use settings::Settings;
@@ -51,6 +51,17 @@ pub enum ServeError {
     Store(#[from] wangban_store::StoreError),
     #[error("encryption keys: {0}")]
     Keys(#[from] wangban_store::crypto::CryptoError),
+    /// The S3 bucket did not answer the start-up check (missing, refused credentials, no
+    /// answer). Names the endpoint and the bucket, never the credentials.
+    #[error("object storage: cannot use bucket {bucket:?} at {endpoint}: {}", .source.reason())]
+    StorageUnreachable {
+        endpoint: String,
+        bucket: String,
+        source: BlobError,
+    },
+    /// The local upload directory, or `[storage]` itself, is unusable.
+    #[error("object storage: {0}")]
+    Storage(#[from] BlobError),
     #[error("simulators: {0}")]
     Simulators(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -63,8 +74,8 @@ pub enum ServeError {
 }
 
 /// Builds the application's state from settings: opens (and migrates) the database in the data
-/// folder and unlocks it with the configured keys, the blob store, the simulators; seeds demo
-/// officers when asked.
+/// folder and unlocks it with the configured keys, opens and checks the blob storage (sealing
+/// once the plain files of earlier versions), the simulators; seeds demo officers when asked.
 pub async fn build_state(
     settings: Settings,
     clock: Arc<dyn Clock>,
@@ -96,7 +107,33 @@ pub async fn build_state(
         data_keys = store.vault()?.key_count(),
         "encryption keys loaded"
     );
-    let blobs = LocalBlobs::new(data.join("uploads"));
+    // Uploaded files, sealed with the same vault; the bucket must answer before anything is
+    // served (the error names the endpoint and bucket, never the credentials).
+    let blobs = Blobs::open(&settings.storage, &data, store.vault()?.clone())?;
+    blobs
+        .check()
+        .await
+        .map_err(|source| match settings.storage.kind {
+            StorageKind::S3 => ServeError::StorageUnreachable {
+                endpoint: settings.storage.endpoint_shown(),
+                bucket: settings.storage.bucket.clone(),
+                source,
+            },
+            StorageKind::Local => ServeError::Storage(source),
+        })?;
+    tracing::info!(place = blobs.place(), "object storage ready");
+    // Once: files an earlier version wrote in clear to `<data>/uploads` are sealed into the
+    // configured storage and renamed in `uploads`.
+    let legacy = store
+        .seal_legacy_blobs(&blobs, &data.join("uploads"), clock.now())
+        .await?;
+    if legacy.sealed > 0 {
+        tracing::info!(
+            files = legacy.sealed,
+            rows = legacy.rows,
+            "uploaded files of an earlier version sealed"
+        );
+    }
     let mut sim_settings = settings.simulators.clone();
     if sim_settings.payment.pay_url_base.starts_with('/') {
         // The hosted payment page is served by this server.

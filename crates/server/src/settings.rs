@@ -44,6 +44,9 @@ pub struct Settings {
     /// The database (`[database]`): the SQLite file in the data folder by default, or
     /// PostgreSQL by URL, with its pool and statement timeout.
     pub database: wangban_store::DatabaseSettings,
+    /// Where uploaded files are kept (`[storage]`): a local directory (`<data>/uploads`) by
+    /// default, or an S3-compatible bucket; sealed either way.
+    pub storage: wangban_store::blobs::StorageSettings,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             metrics: crate::ops::MetricsSettings::default(),
             keys: wangban_store::crypto::KeySettings::default(),
             database: wangban_store::DatabaseSettings::default(),
+            storage: wangban_store::blobs::StorageSettings::default(),
         }
     }
 }

@@ -76,6 +76,9 @@ pub enum StoreError {
     /// A key or an encrypted value could not be opened (see [`crypto::CryptoError`]).
     #[error("{0}")]
     Crypto(#[from] crypto::CryptoError),
+    /// The blob storage failed (the one-time sealing of files from earlier versions).
+    #[error("{0}")]
+    Blob(#[from] blobs::BlobError),
     /// Personal data was asked of a store opened without its keys ([`Store::unlock`]).
     #[error("the store is locked: personal data needs the encryption keys")]
     Locked,
@@ -964,6 +967,25 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Renames the blob `from` to `to` in every upload that names it (as the original file,
+    /// its normalised image or its overlay), in one transaction; returns how many rows changed.
+    pub async fn rename_blob(&self, from: &str, to: &str) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut n = 0;
+        for column in ["blob_key", "normalised_key", "overlay_key"] {
+            n += query(&format!(
+                "UPDATE uploads SET {column} = $1 WHERE {column} = $2"
+            ))
+            .bind(to)
+            .bind(from)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Records the applicant's request for an officer's judgement on a file's failed check.

@@ -176,3 +176,163 @@ impl Deref for TestStore {
         &self.store
     }
 }
+
+/// A real S3-compatible server for tests: moto's (`pip install 'moto[server]==5.2.1'`;
+/// `.ci/run` installs it), started on a free loopback port and killed on drop.
+///
+/// [`MotoServer::start`] finds `moto_server` on the `PATH`, else `python3 -m moto.server`.
+/// When neither runs, it fails the test under CI (`CI` set) and otherwise prints a skip line
+/// and returns `None`, so the S3 tests skip on a machine without moto.
+#[derive(Debug)]
+pub struct MotoServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+/// The credentials the tests give moto (which accepts any).
+pub const MOTO_ACCESS_KEY_ID: &str = "wangban-test";
+pub const MOTO_SECRET_ACCESS_KEY: &str = "wangban-test-secret-9f3c";
+
+impl MotoServer {
+    /// Starts moto (see the type's documentation); `None` means "skip this test".
+    pub fn start(test: &str) -> Option<MotoServer> {
+        let candidates: [(&str, &[&str]); 2] =
+            [("moto_server", &[]), ("python3", &["-m", "moto.server"])];
+        let mut tried = Vec::new();
+        for (program, args) in candidates {
+            let port = free_port();
+            let child = std::process::Command::new(program)
+                .args(args)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            let Ok(child) = child else {
+                tried.push(format!("{program}: not found"));
+                continue;
+            };
+            let mut server = MotoServer { child, port };
+            match server.wait_ready() {
+                Ok(()) => return Some(server),
+                Err(why) => tried.push(format!("{program} {}: {why}", args.join(" "))),
+            }
+        }
+        let why = tried.join("; ");
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            panic!("{test}: moto is required under CI (pip install 'moto[server]==5.2.1'): {why}");
+        }
+        eprintln!("SKIPPED {test}: no moto S3 server ({why}); pip install 'moto[server]==5.2.1'");
+        None
+    }
+
+    /// Waits up to 30 s for the server to answer; fails if it exits first.
+    fn wait_ready(&mut self) -> std::result::Result<(), String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited ({status})"));
+            }
+            if http(self.port, "GET", "/").is_ok_and(|code| code == 200) {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err("no answer within 30 s".into())
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Creates a bucket (a plain PUT: moto takes unsigned requests).
+    pub fn create_bucket(&self, bucket: &str) {
+        let code = http(self.port, "PUT", &format!("/{bucket}")).expect("moto answers");
+        assert_eq!(code, 200, "create bucket {bucket}");
+    }
+
+    /// Every object in `bucket` (name, bytes), read past wangban with a client of its own:
+    /// what anyone with access to the bucket sees.
+    pub async fn objects(&self, bucket: &str) -> Vec<(String, Vec<u8>)> {
+        use object_store::{ObjectStore, ObjectStoreExt};
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(self.endpoint())
+            .with_allow_http(true)
+            .with_bucket_name(bucket)
+            .with_region("us-east-1")
+            .with_access_key_id("reader")
+            .with_secret_access_key("reader")
+            .build()
+            .expect("an S3 client");
+        let mut names = Vec::new();
+        let mut todo = vec![None];
+        while let Some(prefix) = todo.pop() {
+            let listed = store
+                .list_with_delimiter(prefix.as_ref())
+                .await
+                .expect("list the bucket");
+            names.extend(listed.objects.into_iter().map(|o| o.location));
+            todo.extend(listed.common_prefixes.into_iter().map(Some));
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let bytes = store
+                .get(&name)
+                .await
+                .expect("get an object")
+                .bytes()
+                .await
+                .expect("read an object");
+            out.push((name.to_string(), bytes.to_vec()));
+        }
+        out.sort();
+        out
+    }
+
+    /// `[storage]` settings for `bucket` on this server.
+    pub fn settings(&self, bucket: &str) -> crate::blobs::StorageSettings {
+        crate::blobs::StorageSettings {
+            kind: crate::blobs::StorageKind::S3,
+            endpoint: self.endpoint(),
+            bucket: bucket.into(),
+            access_key_id: MOTO_ACCESS_KEY_ID.into(),
+            secret_access_key: MOTO_SECRET_ACCESS_KEY.into(),
+            allow_http: true,
+            ..crate::blobs::StorageSettings::default()
+        }
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on (free when asked).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// One HTTP/1.1 request without a body to 127.0.0.1:`port`; the response's status code.
+fn http(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer)?;
+    let line = String::from_utf8_lossy(&answer);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("not an HTTP answer"))
+}

@@ -7,8 +7,10 @@
 //!   `database.pgdump` — on PostgreSQL, `pg_dump --format=custom` of a snapshot exported by a
 //!   repeatable-read transaction (whose application count the manifest records), also taken
 //!   while the service runs;
-//! - `uploads/` — the uploaded files (content-addressed, never changed once written), copied
-//!   *after* the snapshot, so every file the snapshot refers to is there;
+//! - `uploads/` — the uploaded files with `[storage] kind = "local"` (the default), sealed as
+//!   stored (named by content, never changed once written), copied *after* the snapshot, so
+//!   every file the snapshot refers to is there. With `kind = "s3"` the files live in the
+//!   bucket and are not copied: the bucket's versioning and replication back them up;
 //! - `sim/` — the simulators' state (a pilot's stand-ins for external systems);
 //! - `MANIFEST.json` — the format, when it was made, and every file's size and SHA-256.
 //!

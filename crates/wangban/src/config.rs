@@ -155,6 +155,29 @@ mod tests {
     }
 
     #[test]
+    fn storage_comes_from_the_environment_and_its_secret_is_never_shown() {
+        let c = load(
+            None,
+            env(&[
+                ("WANGBAN_STORAGE__KIND", "s3"),
+                ("WANGBAN_STORAGE__ENDPOINT", "http://127.0.0.1:9000"),
+                ("WANGBAN_STORAGE__BUCKET", "wangban-uploads"),
+                ("WANGBAN_STORAGE__ACCESS_KEY_ID", "AKID"),
+                ("WANGBAN_STORAGE__SECRET_ACCESS_KEY", "s3cr3t-from-env"),
+                ("WANGBAN_STORAGE__ALLOW_HTTP", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.storage.kind, wangban_store::blobs::StorageKind::S3);
+        assert_eq!(c.storage.bucket, "wangban-uploads");
+        assert!(c.storage.allow_http);
+        assert_eq!(c.storage.secret_access_key, "s3cr3t-from-env");
+        assert!(!format!("{c:?}").contains("s3cr3t-from-env"));
+        let e = load(None, env(&[("WANGBAN_STORAGE__BUKET", "x")])).unwrap_err();
+        assert!(e.to_string().contains("buket"), "{e}");
+    }
+
+    #[test]
     fn the_readme_configuration_examples_are_valid() {
         let readme = include_str!("../../../README.md");
         let section = &readme[readme
@@ -180,6 +203,13 @@ mod tests {
         assert!(
             examples.iter().any(|c| c.database.is_postgres()),
             "the database example names PostgreSQL"
+        );
+        assert!(
+            examples
+                .iter()
+                .any(|c| c.storage.kind == wangban_store::blobs::StorageKind::S3
+                    && !c.storage.bucket.is_empty()),
+            "the storage example names an S3 bucket"
         );
         let full = examples
             .iter()

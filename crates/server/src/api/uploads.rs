@@ -14,6 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use wangban_core::i18n::Locale;
 use wangban_store::{AuditActor, NewAudit, UploadRow};
@@ -176,7 +177,7 @@ pub async fn store_upload(
         blob_key: key.clone(),
         content_type: content_type.into(),
         size: bytes.len() as u64,
-        sha256: key,
+        sha256: hex::encode(Sha256::digest(&bytes)),
         uploaded_at: now,
         overall: stored.overall.clone(),
         report: serde_json::to_string(&stored).unwrap_or_default(),

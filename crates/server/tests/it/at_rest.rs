@@ -1,6 +1,6 @@
 //! Encryption at rest, the way issue 6 checks it: after the demo journey, a dump of the whole
 //! database holds none of the demo citizens' ID numbers, names, phone numbers or addresses,
-//! and no piece of an uploaded image.
+//! and no piece of an uploaded image; nor does the upload folder (the files are sealed).
 
 use std::path::Path;
 
@@ -312,4 +312,35 @@ async fn a_database_dump_holds_no_personal_data_in_clear() {
             assert!(!find(value, needle), "{what} is in {table}.{column}");
         }
     }
+
+    // The upload folder holds every file (and its normalised image and overlay) sealed: no
+    // piece of an uploaded image in clear.
+    let stored = files_under(&data.join("uploads"));
+    assert!(stored.len() >= files.len(), "{} files stored", stored.len());
+    for (what, bytes) in &files {
+        for at in [bytes.len() / 4, bytes.len() / 2, bytes.len() * 3 / 4] {
+            for (path, content) in &stored {
+                assert!(
+                    !find(content, &bytes[at..at + 32]),
+                    "{what} bytes at {at} are in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Every file under `dir`, recursively, with its bytes.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            out.push((path, bytes));
+        }
+    }
+    out
 }

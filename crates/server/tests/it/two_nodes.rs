@@ -26,15 +26,17 @@ use crate::{TestApp, good_file, pickup, test_settings, test_start};
 const NODE_DATABASE: &str = "WANGBAN_TEST_NODE_DATABASE";
 const NODE_DATA: &str = "WANGBAN_TEST_NODE_DATA";
 const NODE_KEK: &str = "WANGBAN_TEST_NODE_KEK";
+const NODE_FILES: &str = "WANGBAN_TEST_NODE_FILES";
 
 /// One node of [`two_nodes_are_one_service`]; does nothing when run by hand.
 #[tokio::test]
 #[ignore = "a node of the two-node test, which starts it as a process of its own"]
 async fn node() {
-    let (Ok(database), Ok(data), Ok(kek)) = (
+    let (Ok(database), Ok(data), Ok(kek), Ok(files)) = (
         std::env::var(NODE_DATABASE),
         std::env::var(NODE_DATA),
         std::env::var(NODE_KEK),
+        std::env::var(NODE_FILES),
     ) else {
         eprintln!("not started by the two-node test: nothing to do");
         return;
@@ -44,6 +46,8 @@ async fn node() {
     let mut settings = test_settings(std::path::Path::new(&data), &format!("http://{addr}"));
     settings.database.url = database;
     settings.database.max_connections = 4;
+    // One place for uploaded files, as a bucket is in production (the S3 path has its own test).
+    settings.storage.dir = Some(files.into());
     settings.keys = KeySettings {
         keks: vec![KekSource {
             id: "shared".into(),
@@ -84,13 +88,19 @@ struct Node {
 }
 
 impl Node {
-    fn spawn(database: &str, kek: &std::path::Path, clock: Arc<ManualClock>) -> NodeStarting {
+    fn spawn(
+        database: &str,
+        kek: &std::path::Path,
+        files: &std::path::Path,
+        clock: Arc<ManualClock>,
+    ) -> NodeStarting {
         let dir = tempfile::tempdir().unwrap();
         let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
             .args(["two_nodes::node", "--exact", "--ignored", "--nocapture"])
             .env(NODE_DATABASE, database)
             .env(NODE_DATA, dir.path())
             .env(NODE_KEK, kek)
+            .env(NODE_FILES, files)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -254,8 +264,9 @@ async fn two_nodes_are_one_service() {
     // Both start at once: they migrate, make the data keys and seed the demo officers
     // together.
     let url = db.settings().url;
-    let starting_a = Node::spawn(&url, &kek, Arc::new(ManualClock::new(test_start())));
-    let starting_b = Node::spawn(&url, &kek, Arc::new(ManualClock::new(test_start())));
+    let files = dir.path().join("files");
+    let starting_a = Node::spawn(&url, &kek, &files, Arc::new(ManualClock::new(test_start())));
+    let starting_b = Node::spawn(&url, &kek, &files, Arc::new(ManualClock::new(test_start())));
     let (mut a, mut b) = tokio::join!(starting_a.ready(), starting_b.ready());
 
     // A session made at one node is the session at the other.
@@ -303,6 +314,25 @@ async fn two_nodes_are_one_service() {
             let n = if j % 2 == 0 { first } else { second };
             let (status, body) = n.app.upload(&token, &number, slot, good_file(slot)).await;
             assert_eq!(status, StatusCode::OK, "{slot}: {body}");
+            // Uploaded at one node, served by the other.
+            let other = if j % 2 == 0 { second } else { first };
+            let served = other
+                .app
+                .http
+                .get(
+                    other
+                        .app
+                        .url(&format!("/api/v1/applications/{number}/files/{slot}")),
+                )
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(served.status(), StatusCode::OK, "{slot}");
+            assert_eq!(
+                served.bytes().await.unwrap().as_ref(),
+                good_file(slot).as_slice()
+            );
         }
         let (status, body) = second
             .app
