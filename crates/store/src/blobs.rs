@@ -226,7 +226,8 @@ impl Blobs {
             StorageKind::Local => {
                 let dir = settings.local_dir(data);
                 std::fs::create_dir_all(&dir)?;
-                let store = LocalFileSystem::new_with_prefix(&dir)?;
+                // fsync each file and its folder: an upload acknowledged is on the disk.
+                let store = LocalFileSystem::new_with_prefix(&dir)?.with_fsync(true);
                 Ok(Blobs::new(Arc::new(store), "", vault, place))
             }
             StorageKind::S3 => {
