@@ -236,11 +236,14 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
             addr: listen,
             source,
         })?;
+    // The signal handlers are in place before anyone is told the address: a SIGTERM that
+    // follows the banner at once must stop the server gracefully, not kill it.
+    let signal = shutdown_signal()?;
     let running = start(state.clone(), listener).await?;
     print_banner(&state, running.addr);
     let stop = running.shutdown_handle();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signal.await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop.send(true);
     });
@@ -257,22 +260,25 @@ fn print_banner(state: &AppState, addr: SocketAddr) {
     println!("Stop with Ctrl-C.");
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the handlers for Ctrl-C and SIGTERM now; the future resolves on either.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, ServeError> {
     #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

@@ -10,7 +10,8 @@ fn start(data: &std::path::Path) -> (std::process::Child, String) {
         .arg(data)
         .env_remove("WANGBAN_CONFIG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // The server's log, shown when a stop is not clean.
+        .stderr(std::fs::File::create(data.with_extension("log")).unwrap())
         .spawn()
         .expect("wangban starts");
     let stdout = child.stdout.take().unwrap();
@@ -82,7 +83,11 @@ async fn serve_starts_on_a_fresh_folder_lists_the_demo_and_stops_gracefully() {
         .unwrap();
     assert_eq!(sent.status(), 202);
     let status = stop(child);
-    assert!(status.success(), "graceful stop: {status:?}");
+    assert!(
+        status.success(),
+        "graceful stop: {status:?}; log:\n{}",
+        std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
+    );
     assert!(data.join("wangban.db").exists());
 
     // A second start on the same folder: migrations are idempotent, and the login code is sent
@@ -104,5 +109,10 @@ async fn serve_starts_on_a_fresh_folder_lists_the_demo_and_stops_gracefully() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(outbox.as_array().map(Vec::len), Some(1), "{outbox}");
-    assert!(stop(child).success());
+    let status = stop(child);
+    assert!(
+        status.success(),
+        "graceful stop: {status:?}; log:\n{}",
+        std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
+    );
 }
