@@ -261,7 +261,7 @@ fn print_banner(state: &AppState, addr: SocketAddr) {
 }
 
 /// Registers the handlers for Ctrl-C and SIGTERM now; the future resolves on either.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, ServeError> {
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
