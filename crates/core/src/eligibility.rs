@@ -151,9 +151,13 @@ impl Rule {
         }
     }
 
-    /// The rule as the guide states it ("You are 16 or over").
-    pub fn title(self) -> Message {
+    /// The rule as the guide states it ("You are 16 or over"), with the configured values the
+    /// engine enforces (minimum age, the "expiring" window, the visa-page threshold).
+    pub fn title(self, settings: &EligibilitySettings) -> Message {
         Message::new(self.keys().1)
+            .with("min", settings.min_age)
+            .with("months", settings.expiring_within_months)
+            .with("pages", u32::from(settings.visa_pages_threshold))
     }
 }
 
