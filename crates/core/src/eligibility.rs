@@ -19,6 +19,7 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::area::AreaCode;
 use crate::document::{DocumentKind, Reason};
 use crate::i18n::{Locale, Message};
 use crate::id_number::age_on;
@@ -196,6 +197,8 @@ pub struct Report {
     pub checked_on: NaiveDate,
     pub eligible: bool,
     pub outcomes: Vec<Outcome>,
+    /// The person's hukou district: where the way forward leads (the reception halls there).
+    pub hukou_district: AreaCode,
 }
 
 impl Report {
@@ -416,6 +419,7 @@ pub fn assess(facts: &Facts<'_>, settings: &EligibilitySettings) -> Report {
         checked_on: facts.today,
         eligible: outcomes.iter().all(|o| o.verdict != Verdict::Fail),
         outcomes,
+        hukou_district: facts.person.hukou_district,
     }
 }
 

@@ -31,9 +31,13 @@ guide-reasons-summary = When you can ask for a new document.
 guide-reasons-intro = Choose the reason that fits; the service checks it against the records.
 guide-reasons-list = The reasons
 guide-reason-item = { $reason }: { $detail } (for: { $kinds })
+guide-reason-name-expiring-soon = Expiring
+guide-reason-name-damaged = Damaged
+guide-reason-name-lost-or-stolen = Lost or stolen
+guide-reason-name-visa-pages-used-up = Visa pages used up
 guide-reason-expiring-soon = you can apply once less than { $months } months of validity are left
-guide-reason-damaged = the document is damaged; send it in when you collect or receive the new one
-guide-reason-lost-or-stolen = the document is lost or stolen; it is reported lost when you submit and can no longer be used
+guide-reason-damaged = the document is damaged or defaced
+guide-reason-lost-or-stolen = it is reported lost when you submit and can no longer be used
 guide-reason-visa-pages-used-up = { $pages ->
         [0] no blank visa pages are left
        *[other] at most { $pages } blank visa pages are left

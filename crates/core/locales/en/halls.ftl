@@ -33,3 +33,6 @@ halls-pickup-at = { $name }, { $address } (open { $hours })
 halls-address-line = Address: { $address }
 halls-hours-line = Open: { $hours }
 halls-phone-line = Phone: { $phone }
+halls-collect-at = Collect at { $hall }
+
+api-bad-district = "{ $value }" is not a district code: six digits, such as 310101.

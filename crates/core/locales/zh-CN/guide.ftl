@@ -31,9 +31,13 @@ guide-reasons-summary = 什么情况下可以申请换补发。
 guide-reasons-intro = 请选择符合您情况的事由，系统将与登记信息核对。
 guide-reasons-list = 申请事由
 guide-reason-item = { $reason }：{ $detail }（适用于：{ $kinds }）
+guide-reason-name-expiring-soon = 有效期即将届满
+guide-reason-name-damaged = 证件损毁
+guide-reason-name-lost-or-stolen = 证件遗失或被盗
+guide-reason-name-visa-pages-used-up = 签证页使用完毕
 guide-reason-expiring-soon = 证件有效期不足{ $months }个月时可以申请
-guide-reason-damaged = 证件损毁；领取或收到新证件时交回旧证件
-guide-reason-lost-or-stolen = 证件遗失或被盗；提交申请时即报失，原证件作废
+guide-reason-damaged = 证件损坏或污损
+guide-reason-lost-or-stolen = 提交申请时即报失，原证件作废
 guide-reason-visa-pages-used-up = { $pages ->
         [0] 护照签证页已用完
        *[other] 护照空白签证页不超过{ $pages }页

@@ -33,3 +33,6 @@ halls-pickup-at = { $name }，{ $address }（办公时间：{ $hours }）
 halls-address-line = 地址：{ $address }
 halls-hours-line = 办公时间：{ $hours }
 halls-phone-line = 电话：{ $phone }
+halls-collect-at = 到{ $hall }领取
+
+api-bad-district = “{ $value }”不是区县代码：应为六位数字，例如310101。

@@ -66,6 +66,17 @@ async fn journey(locale: Locale) {
         b.assert_heading("网办 · 出入境证件全程网办").await;
     }
     b.check_page("start").await;
+    // The guide and the hall directory, linked from the start page.
+    b.click("start-guide").await;
+    assert_eq!(b.path().await, "/guide");
+    b.check_page("guide").await;
+    for slug in ["who", "photo", "steps"] {
+        b.goto(&format!("/guide/{slug}")).await;
+        b.check_page(&format!("guide-{slug}")).await;
+    }
+    b.goto("/halls").await;
+    b.check_page("halls").await;
+    b.goto("/").await;
     login(&app, &b, citizen.phone.as_str()).await;
     authenticate(&b, citizen).await;
     eligible(&mut b, "passport", "expiring_soon").await;
