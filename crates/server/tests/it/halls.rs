@@ -175,7 +175,27 @@ async fn the_guide_follows_the_configuration_the_engine_enforces() {
     assert_eq!(slugs, GUIDE_PAGES);
     assert!(guide.to_string().contains("年满17周岁"), "zh-CN by default");
 
-    // And the engine enforces the same figure: a 16-year-old is now told 17.
+    // And the engine enforces the same figure: the under-age resident is told 17.
+    let token = app.citizen_login("under-16").await;
+    let (status, v) = app
+        .get(
+            Some(&token),
+            "/api/v1/eligibility?kind=passport&reason=expiring_soon",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let age = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "elig-minimum-age")
+        .unwrap();
+    assert_eq!(age["verdict"], "fail");
+    assert!(
+        age["explanation"].as_str().unwrap().contains("年满17周岁"),
+        "{age}"
+    );
+
     let (status, openapi) = app.get(None, "/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     for path in ["/api/v1/guide", "/api/v1/halls"] {
