@@ -19,6 +19,7 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::area::AreaCode;
 use crate::document::{DocumentKind, Reason};
 use crate::i18n::{Locale, Message};
 use crate::id_number::age_on;
@@ -151,9 +152,13 @@ impl Rule {
         }
     }
 
-    /// The rule as the guide states it ("You are 16 or over").
-    pub fn title(self) -> Message {
+    /// The rule as the guide states it ("You are 16 or over"), with the configured values the
+    /// engine enforces (minimum age, the "expiring" window, the visa-page threshold).
+    pub fn title(self, settings: &EligibilitySettings) -> Message {
         Message::new(self.keys().1)
+            .with("min", settings.min_age)
+            .with("months", settings.expiring_within_months)
+            .with("pages", u32::from(settings.visa_pages_threshold))
     }
 }
 
@@ -192,6 +197,8 @@ pub struct Report {
     pub checked_on: NaiveDate,
     pub eligible: bool,
     pub outcomes: Vec<Outcome>,
+    /// The person's hukou district: where the way forward leads (the reception halls there).
+    pub hukou_district: AreaCode,
 }
 
 impl Report {
@@ -412,6 +419,7 @@ pub fn assess(facts: &Facts<'_>, settings: &EligibilitySettings) -> Report {
         checked_on: facts.today,
         eligible: outcomes.iter().all(|o| o.verdict != Verdict::Fail),
         outcomes,
+        hukou_district: facts.person.hukou_district,
     }
 }
 

@@ -308,6 +308,16 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/keys.ftl"),
         include_str!("../locales/en/keys.ftl"),
     ),
+    (
+        "halls",
+        include_str!("../locales/zh-CN/halls.ftl"),
+        include_str!("../locales/en/halls.ftl"),
+    ),
+    (
+        "guide",
+        include_str!("../locales/zh-CN/guide.ftl"),
+        include_str!("../locales/en/guide.ftl"),
+    ),
 ];
 
 struct Catalogue {

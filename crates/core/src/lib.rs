@@ -20,6 +20,7 @@ pub mod clock;
 pub mod document;
 pub mod eligibility;
 pub mod fees;
+pub mod halls;
 pub mod i18n;
 pub mod id_number;
 pub mod money;

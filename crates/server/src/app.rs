@@ -32,6 +32,8 @@ pub struct Inner {
     pub sims: Simulators,
     pub clock: Arc<dyn Clock>,
     pub calendar: WorkingCalendar,
+    /// The reception halls (`[halls]`), checked at start.
+    pub halls: wangban_core::halls::HallDirectory,
     pub number_rules: DocumentNumberRules,
     /// Request latencies and job failures of this process (`/metrics`).
     pub metrics: crate::ops::Metrics,
@@ -70,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::auth::me))
         .route("/identity/verify", post(api::identity::verify))
         .route("/eligibility", get(api::eligibility::check))
+        .route("/guide", get(api::guide::guide))
+        .route("/halls", get(api::guide::halls))
         .route(
             "/applications",
             post(api::applications::create).get(api::applications::list),

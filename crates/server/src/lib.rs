@@ -14,6 +14,7 @@ pub mod checks;
 pub mod demo;
 pub mod error;
 pub mod form;
+pub mod guide;
 mod html;
 pub mod openapi;
 pub mod ops;
@@ -86,6 +87,7 @@ pub async fn build_state(
         source,
     })?;
     let calendar = settings.load_calendar()?;
+    let halls = settings.load_halls()?;
     let number_rules = DocumentNumberRules::new(&settings.document_numbers)
         .map_err(settings::SettingsError::from)?;
     let store = Store::open(&settings.database, &data).await?;
@@ -157,6 +159,7 @@ pub async fn build_state(
         sims,
         clock,
         calendar,
+        halls,
         number_rules,
         metrics: ops::Metrics::new(),
     }))

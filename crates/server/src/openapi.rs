@@ -35,7 +35,7 @@ impl Modify for SessionAuth {
     ),
     paths(
         api::auth::request_code, api::auth::login, api::auth::logout, api::auth::me,
-        api::identity::verify, api::eligibility::check,
+        api::identity::verify, api::eligibility::check, api::guide::guide, api::guide::halls,
         api::applications::create, api::applications::list, api::applications::get,
         api::applications::update, api::applications::submit, api::applications::correct,
         api::applications::withdraw, api::applications::timeline,
@@ -49,6 +49,7 @@ impl Modify for SessionAuth {
     tags(
         (name = "applicant", description = "Residents: login, identity, eligibility, applications"),
         (name = "officer", description = "The back office"),
+        (name = "public", description = "The guide and the reception halls, without login"),
         (name = "callbacks", description = "Signed notifications from external systems"),
         (name = "simulators", description = "The built-in simulators"),
         (name = "operations", description = "Health and readiness"),

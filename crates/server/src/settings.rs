@@ -10,6 +10,7 @@ use wangban_core::calendar::{CalendarError, WorkingCalendar, YearsWithoutData};
 use wangban_core::document::DocumentNumberPatterns;
 use wangban_core::eligibility::EligibilitySettings;
 use wangban_core::fees::FeeSchedule;
+use wangban_core::halls::{HallDirectory, HallsError};
 use wangban_gateways::SimulatorSettings;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct Settings {
     pub fees: FeeSchedule,
     pub document_numbers: DocumentNumberPatterns,
     pub calendar: CalendarSettings,
+    /// The reception-hall directory (`[halls]`): the compiled-in sample of Shanghai's halls
+    /// unless `file` names the published list.
+    pub halls: HallSettings,
     pub sessions: SessionSettings,
     pub otp: OtpSettings,
     pub proofing: ProofingSettings,
@@ -60,6 +64,7 @@ impl Default for Settings {
             fees: FeeSchedule::default(),
             document_numbers: DocumentNumberPatterns::default(),
             calendar: CalendarSettings::default(),
+            halls: HallSettings::default(),
             sessions: SessionSettings::default(),
             otp: OtpSettings::default(),
             proofing: ProofingSettings::default(),
@@ -84,6 +89,14 @@ pub struct CalendarSettings {
     pub dir: Option<PathBuf>,
     /// What to do with a date in a year without data.
     pub years_without_data: YearsWithoutData,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HallSettings {
+    /// A TOML file of `[[hall]]` entries (the format of `crates/core/halls/shanghai-sample.toml`)
+    /// that replaces the compiled-in sample directory.
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -206,6 +219,13 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("halls file {path}: {source}")]
+    HallsFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("reception halls ({place}): {source}")]
+    Halls { place: String, source: HallsError },
     #[error("{0}")]
     DocumentNumbers(#[from] wangban_core::document::BadPattern),
 }
@@ -218,7 +238,7 @@ impl Settings {
             .unwrap_or_else(|e| format!("# (cannot show the defaults: {e})"));
         format!(
             "SETTINGS (defaults shown; optional settings without a default: public_url, \
-             calendar.dir, metrics.token)\n\nSet them in the file given by --config / WANGBAN_CONFIG, or as \
+             calendar.dir, halls.file, metrics.token)\n\nSet them in the file given by --config / WANGBAN_CONFIG, or as \
              environment variables WANGBAN_<KEY>, with __ between a section and its key: \
              WANGBAN_LISTEN=0.0.0.0:8080, WANGBAN_DATA=/var/lib/wangban, \
              WANGBAN_FEES__PASSPORT=12000, WANGBAN_SIMULATORS__PAYMENT__OUT_OF_ORDER=true.\n\n\
@@ -242,6 +262,34 @@ impl Settings {
             cal = cal.with_year_sources(texts.iter().map(String::as_str))?;
         }
         Ok(cal.with_policy(self.calendar.years_without_data))
+    }
+}
+
+impl Settings {
+    /// The reception-hall directory: `[halls] file` if set, else the compiled-in sample; checked
+    /// against the pilot cities (each of their known districts needs a hall).
+    pub fn load_halls(&self) -> Result<HallDirectory, SettingsError> {
+        let (place, text) = match &self.halls.file {
+            Some(path) => (
+                path.display().to_string(),
+                std::fs::read_to_string(path).map_err(|source| SettingsError::HallsFile {
+                    path: path.clone(),
+                    source,
+                })?,
+            ),
+            None => (
+                "built-in sample".to_owned(),
+                wangban_core::halls::SAMPLE.to_owned(),
+            ),
+        };
+        let cities: Vec<&str> = self
+            .eligibility
+            .pilot_cities
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect();
+        HallDirectory::parse(&text, &cities)
+            .map_err(|source| SettingsError::Halls { place, source })
     }
 }
 

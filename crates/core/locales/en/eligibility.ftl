@@ -8,7 +8,7 @@ elig-pilot-city-pass = Your hukou is in { $city_en }, where the online service i
 elig-pilot-city-fail = Your hukou is in { $area }, where the online service is not open yet.
 elig-pilot-city-next = Apply at the exit-entry reception hall of your hukou area, or online once the service opens there.
 
-elig-minimum-age-title = You are 16 or over
+elig-minimum-age-title = You are { $min } or over
 elig-minimum-age-pass = You are { $min } or over.
 elig-minimum-age-fail = You are { $age }; the online service is for residents aged { $min } and over.
 elig-minimum-age-next = Apply with your guardian at the exit-entry reception hall of your hukou district ({ $district }).
@@ -55,7 +55,7 @@ elig-reason-fits-kind-pass = "{ $reason }" applies to the { $kind }.
 elig-reason-fits-kind-fail = "{ $reason }" does not apply to the { $kind } (visa pages are for passports only).
 elig-reason-fits-kind-next = Choose another reason.
 
-elig-expiring-soon-title = To renew as expiring, less than 6 months of validity are left
+elig-expiring-soon-title = To renew as expiring, less than { $months } months of validity are left
 elig-expiring-soon-pass = Your { $kind } expires on { $expires }, less than { $months } months from now.
 elig-expiring-soon-fail = Your { $kind } is valid until { $expires }, more than { $months } months from now: it does not need renewing yet.
 elig-expiring-soon-next = You can apply to renew it from { $opens }. If it is damaged or lost, or its visa pages are used up, choose that reason instead.
@@ -64,7 +64,7 @@ elig-visa-pages-title = To renew for visa pages, the passport's visa pages are u
 elig-visa-pages-pass = Your passport has { $pages } blank visa pages left, so it can be renewed.
 elig-visa-pages-fail = Your passport still has { $pages } blank visa pages.
 elig-visa-pages-unknown = We have no record of your passport's visa pages, so this cannot be confirmed online.
-elig-visa-pages-next = Apply when the visa pages are used up or less than 6 months of validity are left, or bring your passport to a reception hall to have it checked.
+elig-visa-pages-next = Apply when the visa pages are used up or when your passport can be renewed as expiring, or bring your passport to a reception hall to have it checked.
 
 elig-open-application-title = One application in progress per kind of document
 elig-open-application-pass = You have no application in progress for this document ({ $kind }).

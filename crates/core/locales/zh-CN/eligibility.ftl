@@ -8,7 +8,7 @@ elig-pilot-city-pass = 您的户籍在{ $city_zh }，已开通全程网办。
 elig-pilot-city-fail = 您的户籍在{ $area }，该地尚未开通全程网办。
 elig-pilot-city-next = 请到户籍所在地出入境接待大厅办理，或在当地开通后再网上申请。
 
-elig-minimum-age-title = 年满16周岁
+elig-minimum-age-title = 年满{ $min }周岁
 elig-minimum-age-pass = 您已满{ $min }周岁。
 elig-minimum-age-fail = 您现在{ $age }周岁，全程网办仅面向年满{ $min }周岁的居民。
 elig-minimum-age-next = 请由监护人陪同，到户籍所在地（{ $district }）出入境接待大厅办理。
@@ -55,7 +55,7 @@ elig-reason-fits-kind-pass = “{ $reason }”适用于{ $kind }。
 elig-reason-fits-kind-fail = “{ $reason }”不适用于{ $kind }（签证页用完仅适用于护照）。
 elig-reason-fits-kind-next = 请选择其他申请事由。
 
-elig-expiring-soon-title = 按到期换发时，证件有效期不足6个月
+elig-expiring-soon-title = 按到期换发时，证件有效期不足{ $months }个月
 elig-expiring-soon-pass = 您的{ $kind }将于{ $expires }到期，有效期已不足{ $months }个月。
 elig-expiring-soon-fail = 您的{ $kind }有效期至{ $expires }，尚余{ $months }个月以上，暂不需要换发。
 elig-expiring-soon-next = 您可于{ $opens }起申请到期换发；如证件损毁、遗失或护照签证页用完，请选择相应事由。
@@ -64,7 +64,7 @@ elig-visa-pages-title = 按签证页用完换发时，护照签证页已用完
 elig-visa-pages-pass = 您的护照空白签证页还剩{ $pages }页，符合换发条件。
 elig-visa-pages-fail = 您的护照还有{ $pages }页空白签证页，尚未用完。
 elig-visa-pages-unknown = 系统中没有您护照签证页的使用记录，无法网上确认。
-elig-visa-pages-next = 请在签证页用完或有效期不足6个月时再申请，或携带护照到出入境接待大厅由民警核验。
+elig-visa-pages-next = 请在签证页用完或护照可按到期换发时再申请，或携带护照到出入境接待大厅由民警核验。
 
 elig-open-application-title = 同一种证件同时只能有一份办理中的申请
 elig-open-application-pass = 您没有正在办理的{ $kind }申请。

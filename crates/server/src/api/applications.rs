@@ -137,7 +137,7 @@ pub async fn create_draft(
         if !report.eligible {
             return Err(
                 ApiError::key(StatusCode::UNPROCESSABLE_ENTITY, "api-not-eligible")
-                    .with_detail(eligibility_view(&report, locale)),
+                    .with_detail(eligibility_view(&report, &state.halls, locale)),
             );
         }
         let id = verified_id(&state, auth.applicant).await?;
@@ -378,7 +378,7 @@ pub async fn submit_application(
         if !report.eligible {
             return Err(
                 ApiError::key(StatusCode::UNPROCESSABLE_ENTITY, "api-not-eligible")
-                    .with_detail(eligibility_view(&report, locale)),
+                    .with_detail(eligibility_view(&report, &state.halls, locale)),
             );
         }
         let now = state.now();

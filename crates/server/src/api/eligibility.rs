@@ -93,5 +93,5 @@ pub async fn check(
 ) -> Result<Json<EligibilityView>, ApiError> {
     let request = parse_request(&q.kind, &q.reason)?;
     let report = assess_applicant(&state, auth.applicant, request, None).await?;
-    Ok(Json(eligibility_view(&report, locale)))
+    Ok(Json(eligibility_view(&report, &state.halls, locale)))
 }

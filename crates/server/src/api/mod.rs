@@ -4,6 +4,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod eligibility;
+pub mod guide;
 pub mod health;
 pub mod identity;
 pub mod officer;

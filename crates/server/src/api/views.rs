@@ -55,10 +55,25 @@ pub struct EligibilityView {
     pub checked_on: chrono::NaiveDate,
     /// Every rule, failed ones with the way forward.
     pub rules: Vec<RuleView>,
+    /// When the answer is no: the reception halls of the person's hukou district (none listed
+    /// outside the pilot city).
+    pub halls: Vec<crate::api::guide::HallView>,
 }
 
-pub fn eligibility_view(report: &Report, locale: Locale) -> EligibilityView {
+pub fn eligibility_view(
+    report: &Report,
+    halls: &wangban_core::halls::HallDirectory,
+    locale: Locale,
+) -> EligibilityView {
     EligibilityView {
+        halls: if report.eligible {
+            Vec::new()
+        } else {
+            halls
+                .in_district(report.hukou_district)
+                .map(|h| crate::api::guide::hall_view(h, locale))
+                .collect()
+        },
         eligible: report.eligible,
         kind: report.request.kind.code().into(),
         reason: report.request.reason.code().into(),

@@ -366,6 +366,8 @@ struct EligibilityPage {
     checked: bool,
     eligible: bool,
     rules: Vec<RuleRow>,
+    /// On a no: the reception halls of the person's hukou district (the way forward).
+    halls: Option<super::guide::DistrictHalls>,
 }
 
 #[derive(Deserialize)]
@@ -433,6 +435,7 @@ pub async fn eligibility(
         checked: false,
         eligible: false,
         rules: vec![],
+        halls: None,
     };
     if let (Some(kind), Some(reason)) = (kind, reason) {
         let report = crate::api::eligibility::assess_applicant(
@@ -444,6 +447,13 @@ pub async fn eligibility(
         .await?;
         p.checked = true;
         p.eligible = report.eligible;
+        if !report.eligible {
+            p.halls = Some(super::guide::DistrictHalls::new(
+                &state.halls,
+                report.hukou_district,
+                locale,
+            ));
+        }
         // Failed rules first, then the ones met; rules that do not apply are left out.
         let mut outcomes: Vec<_> = report
             .outcomes

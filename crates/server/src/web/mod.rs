@@ -22,6 +22,7 @@ use crate::demo::{DEMO_OFFICERS, DEMO_PASSWORD, current_code};
 use crate::error::{ApiError, Lang};
 
 pub mod applicant;
+pub mod guide;
 pub mod officer;
 
 pub const LANG_COOKIE: &str = "wangban_lang";
@@ -33,6 +34,10 @@ pub struct T(pub Locale);
 impl T {
     pub fn t(&self, key: &'static str) -> String {
         Message::new(key).render(self.0)
+    }
+    /// A text with one argument (`{ $name }` in the catalogue).
+    pub fn t_with(&self, key: &'static str, name: &'static str, value: &str) -> String {
+        Message::new(key).with(name, value).render(self.0)
     }
     pub fn tag(&self) -> &'static str {
         self.0.tag()
@@ -241,6 +246,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(start))
         .route("/static/style.css", get(stylesheet))
         .route("/lang/{tag}", get(switch_language))
+        .merge(guide::routes())
         .merge(applicant::routes())
         .merge(officer::routes())
 }

@@ -66,6 +66,17 @@ async fn journey(locale: Locale) {
         b.assert_heading("网办 · 出入境证件全程网办").await;
     }
     b.check_page("start").await;
+    // The guide and the hall directory, linked from the start page.
+    b.click("start-guide").await;
+    assert_eq!(b.path().await, "/guide");
+    b.check_page("guide").await;
+    for slug in ["who", "photo", "steps"] {
+        b.goto(&format!("/guide/{slug}")).await;
+        b.check_page(&format!("guide-{slug}")).await;
+    }
+    b.goto("/halls").await;
+    b.check_page("halls").await;
+    b.goto("/").await;
     login(&app, &b, citizen.phone.as_str()).await;
     authenticate(&b, citizen).await;
     eligible(&mut b, "passport", "expiring_soon").await;
@@ -704,6 +715,41 @@ async fn browser_login_error_summary_focuses_the_field() {
         assert_eq!(b.focused_id().await, "phone");
         b.quit().await;
     }
+}
+
+/// An eligibility "no" (a resident under 16, hukou in Xuhui): the page lists the hall of the
+/// hukou district with its address and hours, links all halls and the guide, and stays
+/// accessible in both languages.
+#[tokio::test]
+async fn browser_an_eligibility_no_names_the_hukou_districts_hall() {
+    let app = TestApp::start().await;
+    let Some(h) = Harness::start(&app, "eligibility-no").await else {
+        return;
+    };
+    let citizen = demo_citizen("under-16").unwrap();
+    let mut b = h.browser("applicant").await;
+    b.goto("/").await;
+    login(&app, &b, citizen.phone.as_str()).await;
+    authenticate(&b, citizen).await;
+    for locale in [Locale::ZhCn, Locale::En] {
+        b.goto("/eligibility?kind=passport&reason=expiring_soon")
+            .await;
+        b.use_language(locale).await;
+        b.assert_text("main .panel h2", &b.t("page-elig-no")).await;
+        assert!(b.exists("hall-sh-xuhui").await);
+        assert!(!b.exists("hall-sh-huangpu").await);
+        let hall = b.text("hall-sh-xuhui").await;
+        let name = match locale {
+            Locale::ZhCn => "徐汇区出入境接待大厅",
+            Locale::En => "Xuhui District Exit-Entry Reception Hall",
+        };
+        assert!(hall.contains(name), "{hall}");
+        assert!(b.exists("main a[href=\"/halls\"]").await);
+        assert!(b.exists("guide-link").await);
+        b.check_page(&format!("eligibility-no-{}", locale.tag()))
+            .await;
+    }
+    b.quit().await;
 }
 
 /// The harness itself: axe-core does find a serious violation (an image without a text

@@ -7,6 +7,7 @@ mod at_rest;
 mod browser;
 mod errors;
 mod forms;
+mod halls;
 mod journeys;
 mod officer_pages;
 mod pages;

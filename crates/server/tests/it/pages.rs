@@ -11,7 +11,15 @@ use crate::forms::{Browser, hidden};
 async fn pages_are_locked_down_and_load_nothing_from_elsewhere() {
     let app = TestApp::start().await;
     let mut b = Browser::new(&app);
-    for path in ["/", "/login"] {
+    for path in [
+        "/",
+        "/login",
+        "/guide",
+        "/guide/who",
+        "/guide/photo",
+        "/guide/steps",
+        "/halls",
+    ] {
         let (status, headers, page) = b.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         let csp = headers["content-security-policy"].to_str().unwrap();

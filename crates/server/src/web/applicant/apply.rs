@@ -461,11 +461,8 @@ async fn status_page(
             actor: e.actor_label,
         })
         .collect();
-    let pickup_hall = (stage == Stage::ReadyForPickup).then(|| {
-        Message::new("apply-pickup-hall")
-            .with("district", loaded.district().describe(locale))
-            .render(locale)
-    });
+    let pickup_hall = (stage == Stage::ReadyForPickup)
+        .then(|| crate::web::guide::pickup_hall_text(&state.halls, loaded.district(), locale));
     Ok(StatusPage {
         t: T(locale),
         path: format!("/applications/{n}"),
@@ -808,9 +805,7 @@ fn delivery_page(
         s: sess(state, auth, locale),
         errors,
         number: n,
-        hall: Message::new("apply-pickup-hall")
-            .with("district", loaded.district().describe(locale))
-            .render(locale),
+        hall: crate::web::guide::pickup_hall_text(&state.halls, loaded.district(), locale),
         fields,
         f,
     }
@@ -1284,9 +1279,14 @@ async fn check_page(
         key: t(locale, "apply-task-delivery"),
         value: match &form.delivery {
             None => none(),
-            Some(Delivery::Pickup) => Message::new("apply-delivery-pickup-at")
-                .with("hall", loaded.district().describe(locale))
-                .render(locale),
+            Some(Delivery::Pickup) => match state.halls.pickup_hall(loaded.district()) {
+                Some(h) => Message::new("halls-collect-at")
+                    .with("hall", h.name(locale))
+                    .render(locale),
+                None => Message::new("apply-delivery-pickup-at")
+                    .with("hall", loaded.district().describe(locale))
+                    .render(locale),
+            },
             Some(Delivery::Mail { address: a }) => Message::new("apply-delivery-mail-to")
                 .with(
                     "address",
