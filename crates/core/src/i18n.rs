@@ -308,6 +308,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/keys.ftl"),
         include_str!("../locales/en/keys.ftl"),
     ),
+    (
+        "stats",
+        include_str!("../locales/zh-CN/stats.ftl"),
+        include_str!("../locales/en/stats.ftl"),
+    ),
 ];
 
 struct Catalogue {

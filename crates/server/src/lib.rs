@@ -159,6 +159,7 @@ pub async fn build_state(
         calendar,
         number_rules,
         metrics: ops::Metrics::new(),
+        stats_cache: Default::default(),
     }))
 }
 

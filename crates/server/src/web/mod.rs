@@ -23,6 +23,7 @@ use crate::error::{ApiError, Lang};
 
 pub mod applicant;
 pub mod officer;
+pub mod statistics;
 
 pub const LANG_COOKIE: &str = "wangban_lang";
 pub const CSRF_COOKIE: &str = "wangban_csrf";
@@ -241,6 +242,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(start))
         .route("/static/style.css", get(stylesheet))
         .route("/lang/{tag}", get(switch_language))
+        .route("/statistics", get(statistics::statistics))
         .merge(applicant::routes())
         .merge(officer::routes())
 }
