@@ -62,7 +62,12 @@ pub fn bar_chart(id: &str, title: &str, desc: &str, cells: &[Cell], withheld: &s
     const BAR: u64 = 330;
     const ROW: u64 = 26;
     let height = 16 + ROW * cells.len().max(1) as u64;
-    let max = cells.iter().filter_map(|c| c.count).max().unwrap_or(0).max(1);
+    let max = cells
+        .iter()
+        .filter_map(|c| c.count)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" \
          viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" \
