@@ -25,3 +25,7 @@ stats-correction-reasons = Most common correction reasons
 stats-withdrawals = Submitted applications withdrawn, by cause
 stats-col-what = Category
 stats-col-count = Count
+
+## wangban stats rebuild
+stats-rebuilt = Statistics rebuilt from { $applications } applications ({ $actions } actions); durations not measured for lack of calendar data: { $unmeasured }.
+stats-rebuild-failed = The statistics could not be rebuilt: { $reason }

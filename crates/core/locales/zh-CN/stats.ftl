@@ -25,3 +25,7 @@ stats-correction-reasons = 最常见的补正原因
 stats-withdrawals = 已提交申请的撤回原因
 stats-col-what = 类别
 stats-col-count = 数量
+
+## wangban stats rebuild
+stats-rebuilt = 已根据 { $applications } 件申请（{ $actions } 条操作记录）重建统计数据；因缺少日历数据未计算的用时：{ $unmeasured } 项。
+stats-rebuild-failed = 无法重建统计数据：{ $reason }
