@@ -54,14 +54,14 @@ fn xml(s: &str) -> String {
     out
 }
 
-/// A horizontal bar chart as SVG: one bar per cell, its label on the left and its count (or
-/// "withheld") at its end. `id` makes the title's and description's ids unique on the page.
+/// A horizontal bar chart as SVG: one bar per cell, its label above it (so that no label is
+/// cut, however long) and its count (or "withheld") at its end. `id` makes the title's and
+/// description's ids unique on the page.
 pub fn bar_chart(id: &str, title: &str, desc: &str, cells: &[Cell], withheld: &str) -> String {
     const WIDTH: u64 = 640;
-    const LABEL: u64 = 230;
-    const BAR: u64 = 330;
-    const ROW: u64 = 26;
-    let height = 16 + ROW * cells.len().max(1) as u64;
+    const BAR: u64 = 520;
+    const ROW: u64 = 42;
+    let height = 8 + ROW * cells.len().max(1) as u64;
     let max = cells
         .iter()
         .filter_map(|c| c.count)
@@ -77,12 +77,10 @@ pub fn bar_chart(id: &str, title: &str, desc: &str, cells: &[Cell], withheld: &s
         xml(desc)
     );
     for (i, c) in cells.iter().enumerate() {
-        let y = 8 + ROW * i as u64;
-        let text_y = y + 17;
+        let y = 4 + ROW * i as u64;
         s.push_str(&format!(
-            "<text x=\"{}\" y=\"{text_y}\" text-anchor=\"end\" font-size=\"14\" \
-             fill=\"#1b1b1b\">{}</text>",
-            LABEL - 8,
+            "<text x=\"0\" y=\"{}\" font-size=\"14\" fill=\"#1b1b1b\">{}</text>",
+            y + 14,
             xml(&c.label)
         ));
         let (w, value) = match c.count {
@@ -91,14 +89,14 @@ pub fn bar_chart(id: &str, title: &str, desc: &str, cells: &[Cell], withheld: &s
         };
         if w > 0 {
             s.push_str(&format!(
-                "<rect x=\"{LABEL}\" y=\"{}\" width=\"{w}\" height=\"{}\" fill=\"#1d5a9e\"/>",
-                y + 3,
-                ROW - 8
+                "<rect x=\"0\" y=\"{}\" width=\"{w}\" height=\"16\" fill=\"#1d5a9e\"/>",
+                y + 20
             ));
         }
         s.push_str(&format!(
-            "<text x=\"{}\" y=\"{text_y}\" font-size=\"14\" fill=\"#1b1b1b\">{}</text>",
-            LABEL + w + 6,
+            "<text x=\"{}\" y=\"{}\" font-size=\"14\" fill=\"#1b1b1b\">{}</text>",
+            w + 6,
+            y + 33,
             xml(&value)
         ));
     }

@@ -260,6 +260,10 @@ async fn statistics_count_real_applications_and_the_page_matches_the_api() {
     let html = page.text().await.unwrap();
     assert!(html.contains("33.3%"), "correction share shown");
     assert!(html.contains("66.7%"), "deadline share shown");
+    assert!(
+        html.contains("<dd>1 (of one application)</dd>"),
+        "median shown"
+    );
     let charts = svgs(&html);
     assert_eq!(charts.len(), 12);
     for svg in &charts {
