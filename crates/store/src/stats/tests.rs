@@ -263,13 +263,21 @@ async fn direct_count(store: &Store, calendar: &WorkingCalendar) -> StatsTallies
             .map(|a| serde_json::from_str(&a.action).unwrap())
             .collect();
         let mut add = |metric: &str, at: Timestamp, delivery: &str, detail: &str| {
+            // Facets for applied and issued only.
+            let f = |v: &str| {
+                if metric == "applied" || metric == "issued" {
+                    v.to_owned()
+                } else {
+                    String::new()
+                }
+            };
             let key = [
                 metric.to_owned(),
                 month_of(at),
-                row.kind.clone(),
-                row.reason.clone(),
-                delivery.to_owned(),
-                row.hukou_district.clone(),
+                f(&row.kind),
+                f(&row.reason),
+                f(delivery),
+                f(&row.hukou_district),
                 detail.to_owned(),
             ];
             *cells.entry(key).or_default() += 1;
