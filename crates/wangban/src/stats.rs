@@ -74,6 +74,11 @@ pub fn run(mut settings: crate::config::Config, cmd: StatsCommand, locale: Local
 }
 
 async fn rebuild(settings: &crate::config::Config) -> Result<RebuildReport, String> {
+    let path = settings.data.join("wangban.db");
+    if settings.database.url.is_empty() && !path.is_file() {
+        // Never make an empty database (and a key) where the operator mistyped a folder.
+        return Err(format!("no database at {}", path.display()));
+    }
     let calendar = settings.load_calendar().map_err(|e| e.to_string())?;
     // The logs are sealed: the store must be unlocked with the configured keys.
     let (keyring, _) = settings
