@@ -318,6 +318,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/guide.ftl"),
         include_str!("../locales/en/guide.ftl"),
     ),
+    (
+        "stats",
+        include_str!("../locales/zh-CN/stats.ftl"),
+        include_str!("../locales/en/stats.ftl"),
+    ),
 ];
 
 struct Catalogue {

@@ -29,4 +29,5 @@ pub mod phone;
 pub mod postal;
 pub mod registry;
 pub mod state;
+pub mod stats;
 pub mod time;

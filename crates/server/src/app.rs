@@ -37,6 +37,8 @@ pub struct Inner {
     pub number_rules: DocumentNumberRules,
     /// Request latencies and job failures of this process (`/metrics`).
     pub metrics: crate::ops::Metrics,
+    /// This node's copy of the public statistics (`[statistics] cache_seconds`).
+    pub stats_cache: api::statistics::Cache,
 }
 
 impl Deref for AppState {
@@ -121,6 +123,7 @@ pub fn router(state: AppState) -> Router {
             get(api::officer::file),
         )
         .route("/audit", get(api::audit::list))
+        .route("/statistics", get(api::statistics::get))
         .route("/sim/sms", get(api::sim::sms_outbox))
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()

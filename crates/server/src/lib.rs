@@ -162,6 +162,7 @@ pub async fn build_state(
         halls,
         number_rules,
         metrics: ops::Metrics::new(),
+        stats_cache: Default::default(),
     }))
 }
 

@@ -43,7 +43,7 @@ impl Modify for SessionAuth {
         api::payments::start, api::payments::notify,
         api::officer::login, api::officer::login_totp, api::officer::queue,
         api::officer::detail, api::officer::act, api::officer::file, api::audit::list,
-        api::sim::sms_outbox, api::health::health, api::health::ready,
+        api::statistics::get, api::sim::sms_outbox, api::health::health, api::health::ready,
     ),
     modifiers(&SessionAuth),
     tags(
@@ -51,6 +51,7 @@ impl Modify for SessionAuth {
         (name = "officer", description = "The back office"),
         (name = "public", description = "The guide and the reception halls, without login"),
         (name = "callbacks", description = "Signed notifications from external systems"),
+        (name = "statistics", description = "Public statistics (no personal data; small counts by district withheld)"),
         (name = "simulators", description = "The built-in simulators"),
         (name = "operations", description = "Health and readiness"),
     )

@@ -1,5 +1,6 @@
 //! Applying an action to an application: load its log, let the core decide, and record the
-//! decision with its consequences (jobs, audit) in one store transaction.
+//! decision with its consequences (jobs, audit, the public statistics' counters) in one store
+//! transaction.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use wangban_core::clock::{ClockKind, ClockStatus};
 use wangban_core::document::DocumentKind;
 use wangban_core::i18n::Locale;
 use wangban_core::state::{Action, Application, State};
+use wangban_core::stats::{self, Facets};
 use wangban_gateways::sms::SmsTemplate;
 use wangban_store::{ApplicationRow, AuditActor, Commit, NewAudit, NewJob, OfficerId, PaymentPaid};
 
@@ -167,6 +169,16 @@ impl AppState {
             _ => None,
         };
         let event = action.event.kind();
+        let facets = Facets {
+            kind: loaded.row.kind.clone(),
+            reason: loaded.row.reason.clone(),
+            district: loaded.row.hukou_district.clone(),
+        };
+        let (stats, unmeasured) =
+            stats::deltas(&facets, &loaded.app, &loaded.log, &action, &self.calendar);
+        for what in unmeasured {
+            tracing::warn!(application = loaded.row.id.0, %what, "statistics: duration not measured");
+        }
         let commit = Commit {
             application: loaded.row.id,
             expected_version: loaded.row.version,
@@ -192,6 +204,7 @@ impl AppState {
                 }),
             }],
             payment_paid: effects.payment_paid,
+            stats,
         };
         self.store.commit_action(&commit).await?;
         Ok(next)

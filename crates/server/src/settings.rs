@@ -51,6 +51,8 @@ pub struct Settings {
     /// Where uploaded files are kept (`[storage]`): a local directory (`<data>/uploads`) by
     /// default, or an S3-compatible bucket; sealed either way.
     pub storage: wangban_store::blobs::StorageSettings,
+    /// The public statistics (`[statistics]`): small-cell suppression, caching.
+    pub statistics: StatisticsSettings,
 }
 
 impl Default for Settings {
@@ -77,6 +79,27 @@ impl Default for Settings {
             keys: wangban_store::crypto::KeySettings::default(),
             database: wangban_store::DatabaseSettings::default(),
             storage: wangban_store::blobs::StorageSettings::default(),
+            statistics: StatisticsSettings::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatisticsSettings {
+    /// Counts by district from 1 to `min_cell - 1` are published as "fewer than `min_cell`"
+    /// (and, when that would hide one cell only, the next smallest too), so that no small group
+    /// of residents can be picked out. 0 or 1 publishes every count.
+    pub min_cell: u64,
+    /// How long browsers and proxies may keep the statistics (`Cache-Control: max-age`).
+    pub cache_seconds: u64,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        StatisticsSettings {
+            min_cell: 5,
+            cache_seconds: 60,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! the server asks `wangban-core` what happens and the store records it. The one write that
 //! matters most, [`Store::commit_action`], writes in one transaction the application's new state
 //! (guarded by its version: optimistic concurrency), the append-only action row, the outgoing
-//! jobs (the outbox: notifications, polling) and the audit rows — all or nothing.
+//! jobs (the outbox: notifications, polling), the audit rows and the public statistics'
+//! counters (`stats.rs`) — all or nothing.
 //!
 //! Personal data is sealed on write and opened on read once the store is unlocked with its keys
 //! ([`Store::unlock`]; which columns and how: `sealed.rs`). Callers pass and get plain values.
@@ -24,6 +25,7 @@ mod keys;
 pub mod ops;
 mod rows;
 mod sealed;
+mod stats;
 pub mod testing;
 
 use std::path::Path;
@@ -42,6 +44,7 @@ pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
 pub use sealed::{SealedCounts, is_sealed};
+pub use stats::{RebuildReport, StatsTallies, StatsTally};
 
 type Timestamp = DateTime<Utc>;
 
@@ -932,6 +935,7 @@ impl Store {
                 return Err(StoreError::Conflict);
             }
         }
+        stats::add_deltas(&mut tx, &c.stats).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -271,6 +271,8 @@ pub struct Commit {
     pub jobs: Vec<NewJob>,
     pub audit: Vec<NewAudit>,
     pub payment_paid: Option<PaymentPaid>,
+    /// What the action adds to the public statistics (`wangban_core::stats::deltas`).
+    pub stats: Vec<wangban_core::stats::StatsDelta>,
 }
 
 #[derive(Clone, Debug)]

@@ -96,6 +96,7 @@ fn commit(id: ApplicationId, version: i64, state: &str) -> Commit {
             detail: serde_json::json!({}),
         }],
         payment_paid: None,
+        stats: Vec::new(),
     }
 }
 

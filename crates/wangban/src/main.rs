@@ -7,6 +7,7 @@ mod backup;
 mod config;
 mod keys;
 mod logging;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,9 @@ enum Command {
     /// The tamper-evident audit log (SM3 hash chain).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The public statistics' aggregates: rebuild them from the action logs.
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +202,7 @@ fn main() -> ExitCode {
         Command::Backup(cmd) => return backup::run(cmd, &config, locale),
         Command::Keys(cmd) => return keys::run(config, cmd, locale),
         Command::Audit(cmd) => return audit::run(&config, cmd, locale),
+        Command::Stats(cmd) => return stats::run(config, cmd, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)

@@ -51,6 +51,7 @@ api-claimed-by-other = Another reviewer has claimed this application.
 page-start-title = wangban · exit-entry documents online
 page-start-intro = Residents renew or replace their ordinary passport, Hong Kong/Macao permit or Taiwan permit online; officers review, produce and dispatch them here. This instance runs the built-in simulators (SMS, payment, post, production centre, citizen registry).
 page-start-openapi = the API description (OpenAPI 3.1)
+page-start-statistics = public statistics: documents applied for and issued, times, corrections
 page-start-sms = the SMS simulator's outbox (login codes appear here)
 page-start-citizens = Demo citizens
 page-start-citizens-intro = Log in with a mobile number below (the code appears in the SMS simulator), then pass real-person authentication with the name and ID number (any JPEG serves as the live photo).

@@ -51,6 +51,7 @@ api-claimed-by-other = 该申请已由其他审核员领取。
 page-start-title = 网办 · 出入境证件全程网办
 page-start-intro = 居民可在网上换发、补发普通护照、往来港澳通行证和往来台湾通行证；民警在此审核、制证和发证。此实例运行内置模拟器（短信、支付、邮政、制证中心、人口信息）。
 page-start-openapi = 接口说明（OpenAPI 3.1）
+page-start-statistics = 公开统计：申请和签发的证件、办理用时、补正情况
 page-start-sms = 短信模拟器发件箱（登录验证码在此查看）
 page-start-citizens = 演示居民
 page-start-citizens-intro = 用下表中的手机号码登录（验证码见短信模拟器），再用姓名和身份证号码完成实人认证（任意JPEG图片即可作为现场人像）。

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod officer;
 pub mod payments;
 pub mod sim;
+pub mod statistics;
 pub mod uploads;
 pub mod views;
 

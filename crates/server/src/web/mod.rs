@@ -24,6 +24,7 @@ use crate::error::{ApiError, Lang};
 pub mod applicant;
 pub mod guide;
 pub mod officer;
+pub mod statistics;
 
 pub const LANG_COOKIE: &str = "wangban_lang";
 pub const CSRF_COOKIE: &str = "wangban_csrf";
@@ -247,6 +248,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/style.css", get(stylesheet))
         .route("/lang/{tag}", get(switch_language))
         .merge(guide::routes())
+        .route("/statistics", get(statistics::statistics))
         .merge(applicant::routes())
         .merge(officer::routes())
 }

@@ -172,9 +172,21 @@ async fn journey(locale: Locale) {
         b.check_page("status-collected").await;
     }
 
+    statistics(&b).await;
     session_warning(&b, &number).await;
     o.quit().await;
     b.quit().await;
+}
+
+/// The public statistics, from the start page: the issued document is counted, every chart
+/// has its table.
+async fn statistics(b: &Browser) {
+    b.goto("/").await;
+    b.click("statistics-link").await;
+    b.assert_heading_t("stats-title").await;
+    assert!(b.exists("figures").await);
+    assert!(b.exists("chart-issued-kind-table").await);
+    b.check_page("statistics").await;
 }
 
 /// Shortly before an idle session ends, a dialog offers to stay logged in; that extends the

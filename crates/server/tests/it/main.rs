@@ -12,6 +12,7 @@ mod journeys;
 mod officer_pages;
 mod pages;
 mod rules;
+mod statistics;
 mod storage;
 mod two_nodes;
 mod uploads;

@@ -126,6 +126,7 @@ async fn populate(store: &Store) -> (ApplicantId, ApplicationId) {
             }],
             audit: vec![],
             payment_paid: None,
+            stats: Vec::new(),
         })
         .await
         .unwrap();

@@ -6,6 +6,7 @@ mod keys;
 mod media;
 mod ops;
 mod serve;
+mod stats;
 
 use std::process::Command;
 
