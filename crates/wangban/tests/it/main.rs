@@ -15,14 +15,21 @@ pub fn wangban(args: &[&str]) -> Output {
     wangban_with_env(&[], args)
 }
 
-/// Runs the built `wangban` with only the given WANGBAN_* variables set.
-pub fn wangban_with_env(env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Output {
+/// The built `wangban`, with no WANGBAN_* variable of the caller's (a test run's own, such as
+/// `WANGBAN_TEST_DATABASE`, would be an unknown setting; a developer's would change the test).
+pub fn wangban_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
     for (k, _) in std::env::vars() {
         if k.starts_with("WANGBAN_") {
             cmd.env_remove(k);
         }
     }
+    cmd
+}
+
+/// Runs the built `wangban` with only the given WANGBAN_* variables set.
+pub fn wangban_with_env(env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Output {
+    let mut cmd = wangban_command();
     cmd.envs(env.iter().copied());
     let out = cmd.args(args).output().expect("wangban runs");
     Output {

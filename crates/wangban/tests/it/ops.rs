@@ -31,12 +31,7 @@ fn capture() -> Vec<u8> {
 
 /// Starts `wangban serve` on `data` with JSON logs written to `log`.
 fn start(data: &Path, log: &Path, env: &[(&str, &str)]) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("WANGBAN_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = crate::wangban_command();
     let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -415,7 +410,7 @@ async fn journey_then_backup_and_restore(pg: Option<wangban_store::testing::PgTe
     }
 
     // Verification catches a damaged backup; restore refuses a folder with data in it.
-    let out = Command::new(env!("CARGO_BIN_EXE_wangban"))
+    let out = crate::wangban_command()
         .args(["backup", "verify"])
         .arg(&backup)
         .output()
@@ -574,12 +569,7 @@ fn wangban_cmd(
     b: &[&str],
     q: &Path,
 ) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangban"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("WANGBAN_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = crate::wangban_command();
     cmd.envs(env.iter().copied())
         .args(a)
         .arg(p)

@@ -5,10 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 fn start(data: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangban"))
+    let mut child = crate::wangban_command()
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
-        .env_remove("WANGBAN_CONFIG")
         .stdout(Stdio::piped())
         // The server's log, shown when a stop is not clean.
         .stderr(std::fs::File::create(data.with_extension("log")).unwrap())
