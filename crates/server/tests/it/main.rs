@@ -467,7 +467,7 @@ pub fn pickup() -> Value {
 }
 
 /// The first run of exactly six digits in `text`.
-fn six_digits(text: &str) -> Option<String> {
+pub fn six_digits(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {

@@ -236,11 +236,7 @@ async fn login_across(a: &Node, b: &Node, phone: &str) -> String {
     let codes = sent(&[a, b], phone, "login_code").await;
     assert_eq!(codes.len(), 1, "one code, sent once: {codes:?}");
     let text = codes[0]["text"].as_str().unwrap();
-    let code: String = text
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a six-digit code")
-        .to_owned();
+    let code = crate::six_digits(text).expect("a six-digit code");
     let (status, body) = b
         .app
         .post(
