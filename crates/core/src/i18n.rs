@@ -323,6 +323,11 @@ const RESOURCES: &[Resource] = &[
         include_str!("../locales/zh-CN/stats.ftl"),
         include_str!("../locales/en/stats.ftl"),
     ),
+    (
+        "loadtest",
+        include_str!("../locales/zh-CN/loadtest.ftl"),
+        include_str!("../locales/en/loadtest.ftl"),
+    ),
 ];
 
 struct Catalogue {

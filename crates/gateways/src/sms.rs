@@ -309,6 +309,28 @@ struct SmsState {
     outbox: VecDeque<SentSms>,
 }
 
+/// The login code in a login-code text: its first run of exactly six digits, as a phone's
+/// "copy code" suggestion finds it (for the load generator and the tests, which read the
+/// simulator's outbox like a person reads their phone).
+pub fn login_code_in(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return Some(chars[start..i].iter().collect());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 /// The simulated SMS gateway.
 pub struct SmsSimulator {
     state: Arc<RwLock<SmsState>>,
@@ -441,6 +463,21 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_login_code_is_read_from_the_rendered_text_in_both_languages() {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let text = SmsTemplate::LoginCode {
+                code: "048291".into(),
+                valid_minutes: 5,
+            }
+            .render(locale);
+            assert_eq!(login_code_in(&text).as_deref(), Some("048291"), "{text}");
+        }
+        // Runs of other lengths (an application number, a year) are not the code.
+        assert_eq!(login_code_in("2026 12345678 123456 7").as_deref(), Some("123456"));
+        assert_eq!(login_code_in("12345 1234567"), None);
     }
 
     fn every_template() -> Vec<SmsTemplate> {

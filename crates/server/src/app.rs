@@ -39,6 +39,8 @@ pub struct Inner {
     pub metrics: crate::ops::Metrics,
     /// This node's copy of the public statistics (`[statistics] cache_seconds`).
     pub stats_cache: api::statistics::Cache,
+    /// Turns for the CPU-bound upload checks (`[uploads] check_concurrency`).
+    pub check_turns: tokio::sync::Semaphore,
 }
 
 impl Deref for AppState {

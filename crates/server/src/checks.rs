@@ -119,6 +119,13 @@ pub async fn run(
 ) -> Result<Report, ApiError> {
     let settings = state.settings.media.clone();
     let today = state.today();
+    // One check per core at a time: fifty checks at once each take fifty times as long and
+    // spend the difference switching threads.
+    let _turn = state
+        .check_turns
+        .acquire()
+        .await
+        .map_err(|_| ApiError::unavailable())?;
     let result = tokio::task::spawn_blocking(move || {
         wangban_media::check_upload(kind, &bytes, &settings, today)
     })

@@ -151,6 +151,10 @@ pub async fn build_state(
     if settings.demo {
         demo::seed_officers(&store, clock.now()).await?;
     }
+    let check_concurrency = match settings.uploads.check_concurrency {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
     Ok(AppState::new(app::Inner {
         settings,
         store,
@@ -163,6 +167,7 @@ pub async fn build_state(
         number_rules,
         metrics: ops::Metrics::new(),
         stats_cache: Default::default(),
+        check_turns: tokio::sync::Semaphore::new(check_concurrency),
     }))
 }
 

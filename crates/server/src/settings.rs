@@ -191,6 +191,9 @@ pub struct UploadSettings {
     pub max_bytes: usize,
     /// Largest live capture for real-person authentication.
     pub max_capture_bytes: usize,
+    /// Upload checks run at once (each is CPU-bound, tens of milliseconds); more wait their
+    /// turn. 0: one per CPU core. More than the cores only adds thread switching.
+    pub check_concurrency: usize,
 }
 
 impl Default for UploadSettings {
@@ -198,6 +201,7 @@ impl Default for UploadSettings {
         UploadSettings {
             max_bytes: 10 * 1024 * 1024,
             max_capture_bytes: 5 * 1024 * 1024,
+            check_concurrency: 0,
         }
     }
 }

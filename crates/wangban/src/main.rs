@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod config;
 mod keys;
+mod loadtest;
 mod logging;
 mod stats;
 
@@ -81,6 +82,12 @@ enum Command {
     /// The public statistics' aggregates: rebuild them from the action logs.
     #[command(subcommand)]
     Stats(stats::StatsCommand),
+    /// Measures how much one node carries: simulated residents each do the whole journey over
+    /// HTTP (SMS login, identity, eligibility, form, four checked uploads, submission, payment)
+    /// while reviewers approve; then the bare request rate of `/health`. Against a server it
+    /// starts (SQLite, or PostgreSQL with --postgres) or --url. Exit status 0 when every
+    /// journey completed, 1 when some failed, 2 when it could not run.
+    Loadtest(loadtest::LoadtestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +210,7 @@ fn main() -> ExitCode {
         Command::Keys(cmd) => return keys::run(config, cmd, locale),
         Command::Audit(cmd) => return audit::run(&config, cmd, locale),
         Command::Stats(cmd) => return stats::run(config, cmd, locale),
+        Command::Loadtest(args) => return loadtest::run(args, locale),
         Command::Id(IdCommand::Check { number, json }) => (id_check(&number, locale), json),
         Command::Tracking(TrackingCommand::Check { number, json }) => {
             (tracking_check(&number, locale), json)

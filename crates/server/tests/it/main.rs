@@ -466,22 +466,5 @@ pub fn pickup() -> Value {
     json!({ "method": "pickup" })
 }
 
-/// The first run of exactly six digits in `text`.
-pub fn six_digits(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i - start == 6 {
-                return Some(chars[start..i].iter().collect());
-            }
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
+/// The login code in an SMS text (the gateway's own reading of it).
+pub use wangban_gateways::sms::login_code_in as six_digits;

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod keys;
+mod loadtest;
 mod media;
 mod ops;
 mod serve;
