@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/officer/login", post(api::officer::login))
         .route("/officer/login/totp", post(api::officer::login_totp))
         .route("/officer/queue", get(api::officer::queue))
+        .route("/officer/dashboard", get(api::dashboard::get))
         .route("/officer/applications/{number}", get(api::officer::detail))
         .route(
             "/officer/applications/{number}/{action}",

@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod checks;
+pub mod csv;
 pub mod demo;
 pub mod error;
 pub mod form;

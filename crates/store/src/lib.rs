@@ -27,6 +27,7 @@ mod rows;
 mod sealed;
 mod stats;
 pub mod testing;
+mod throughput;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -45,6 +46,7 @@ pub use keys::Rewrapped;
 pub use rows::*;
 pub use sealed::{SealedCounts, is_sealed};
 pub use stats::{RebuildReport, StatsTallies, StatsTally};
+pub use throughput::OfficerTally;
 
 type Timestamp = DateTime<Utc>;
 
@@ -607,6 +609,15 @@ impl Store {
         Ok(officer_from_row(&row))
     }
 
+    /// Every officer account, active or not, by id (a few dozen rows: the officers of a
+    /// service, not its applicants).
+    pub async fn officers(&self) -> Result<Vec<Officer>> {
+        let rows = query(&format!("{OFFICER_COLUMNS} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(officer_from_row).collect())
+    }
+
     pub async fn officer_count(&self) -> Result<u64> {
         let row = query("SELECT COUNT(*) FROM officers")
             .fetch_one(&self.pool)
@@ -902,8 +913,9 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         query(
-            "INSERT INTO application_actions (application_id, seq, at, actor, officer_id, action)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO application_actions (application_id, seq, at, actor, officer_id, action,
+                                              event)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(c.application.0)
         .bind(c.expected_version + 1)
@@ -911,6 +923,7 @@ impl Store {
         .bind(&c.actor)
         .bind(c.officer.map(|o| o.0))
         .bind(&action)
+        .bind(throughput::event_code(&c.action))
         .execute(&mut tx)
         .await
         .map_err(unique("action"))?;

@@ -126,6 +126,13 @@ impl Store {
                 "personal data sealed (migration 0005)"
             );
         }
+        let events = store.fill_missing_events().await?;
+        if events > 0 {
+            tracing::info!(
+                actions = events,
+                "log rows given their event code (migration 0007)"
+            );
+        }
         Ok(store)
     }
 

@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod eligibility;
 pub mod guide;
 pub mod health;

@@ -220,7 +220,8 @@ async fn session_warning(b: &Browser, number: &str) {
     assert_eq!(b.path().await, format!("/applications/{number}"));
 }
 
-/// The supervisor's dashboard: queue ages and, per deadline, the one application waiting.
+/// The supervisor's dashboard: queue ages and, per deadline, the one application waiting;
+/// officers' throughput and the CSV downloads.
 async fn dashboard(o: &Browser) {
     o.click("nav-dashboard").await;
     o.assert_heading_t("office-dashboard-title").await;
@@ -240,6 +241,11 @@ async fn dashboard(o: &Browser) {
     .await;
     assert_eq!(o.text("review-target-total").await.trim(), "1");
     assert_eq!(o.text("review-target-breached").await.trim(), "0");
+    // Officers' throughput, with its window and the two CSV downloads.
+    o.assert_text("throughput-heading", &o.t("office-throughput-title"))
+        .await;
+    assert!(o.exists("#throughput").await && o.exists("#window").await);
+    assert!(o.exists("#export-queue").await && o.exists("#export-throughput").await);
     o.check_page("dashboard").await;
 }
 

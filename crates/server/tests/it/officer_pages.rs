@@ -683,3 +683,361 @@ async fn auditors_read_the_audit_log_by_api_and_page_and_no_one_else_does() {
     let (_, _, page) = b.get("/officer/audit?officer=nobody").await;
     assert!(page.contains("id=\"audit-empty\"") && page.contains("error-summary"));
 }
+
+/// The cells of the table row with id `row_id` (its `<th>` and `<td>`s), tags stripped.
+fn row_cells(page: &str, row_id: &str) -> Vec<String> {
+    let at = page
+        .find(&format!("id=\"{row_id}\""))
+        .unwrap_or_else(|| panic!("no row {row_id} in {page}"));
+    let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+    let mut cells = vec![];
+    let mut rest = row;
+    while let Some(open) = rest.find(['<']) {
+        let tag_end = open + rest[open..].find('>').unwrap();
+        let tag = &rest[open + 1..tag_end];
+        rest = &rest[tag_end + 1..];
+        if tag.starts_with("td") || tag.starts_with("th") {
+            let close = rest.find("</t").unwrap();
+            let mut text = String::new();
+            let mut inside = false;
+            for c in rest[..close].chars() {
+                match c {
+                    '<' => inside = true,
+                    '>' => inside = false,
+                    c if !inside => text.push(c),
+                    _ => {}
+                }
+            }
+            cells.push(text.trim().to_owned());
+            rest = &rest[close..];
+        }
+    }
+    cells
+}
+
+/// Parses CSV as RFC 4180 writes it (written here apart from the server's writer, so that a
+/// bug in one is not repeated in the other): records end with CRLF, quoted fields may hold
+/// commas, quotes (doubled) and line breaks.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = vec![];
+    let mut record = vec![];
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "a bare CR ends no record");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\n') => panic!("a record must end with CRLF: {text:?}"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last record lacks its CRLF"
+    );
+    records
+}
+
+fn catalogue(keys: &[&'static str], locale: wangban_core::i18n::Locale) -> Vec<String> {
+    keys.iter()
+        .map(|k| wangban_core::i18n::Message::new(k).render(locale))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_each_officers_steps_in_the_chosen_window() {
+    let app = TestApp::start().await;
+    let (_, a) = app.submitted("passport-expiring", mail()).await;
+    let (_, b) = app.submitted("passport-damaged", mail()).await;
+    let (_, c) = app.submitted("hkmo-expiring", pickup()).await;
+    let reviewer = app.officer_login("reviewer").await;
+    let reviewer2 = app.officer_login("reviewer2").await;
+    let correction = json!({ "items": [{ "subject": "id_photo", "reason": "photo_background" }] });
+    // reviewer claims A and approves it, claims B and asks for a correction; reviewer2 claims
+    // C and asks for a correction.
+    for (token, number, step, body) in [
+        (&reviewer, &a, "claim", json!({})),
+        (&reviewer, &a, "approve", json!({})),
+        (&reviewer, &b, "claim", json!({})),
+        (&reviewer, &b, "request-correction", correction.clone()),
+        (&reviewer2, &c, "claim", json!({})),
+        (&reviewer2, &c, "request-correction", correction),
+    ] {
+        let (status, body) = app.officer_act(token, number, step, body).await;
+        assert_eq!(status, StatusCode::OK, "{step} {number}: {body}");
+    }
+    let mut supervisor = officer(&app, "supervisor").await;
+    supervisor
+        .cookies
+        .insert("wangban_lang".into(), "en".into());
+    let (status, _, page) = supervisor.get("/officer/dashboard").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"throughput-heading\""), "{page}");
+    // Columns: officer, role, claimed, released, corrections requested, approved, rejected,
+    // produced, mailed, sent to the hall, handed over, total.
+    let na = "n/a";
+    let cells = row_cells(&page, "throughput-reviewer");
+    assert_eq!(
+        cells[1..],
+        ["Reviewer", "2", "0", "1", "1", "0", na, na, na, na, "4"],
+        "{cells:?}"
+    );
+    let cells = row_cells(&page, "throughput-reviewer2");
+    assert_eq!(
+        cells[1..],
+        ["Reviewer", "1", "0", "1", "0", "0", na, na, na, na, "2"],
+        "{cells:?}"
+    );
+    // The supervisor may only release; production and dispatch took no step yet.
+    let cells = row_cells(&page, "throughput-supervisor");
+    assert_eq!(
+        cells[2..],
+        [na, "0", na, na, na, na, na, na, na, "0"],
+        "{cells:?}"
+    );
+    let cells = row_cells(&page, "throughput-production");
+    assert_eq!(
+        cells[2..],
+        [na, na, na, na, na, "0", na, na, na, "0"],
+        "{cells:?}"
+    );
+    assert!(
+        !page.contains("id=\"throughput-auditor\""),
+        "administrators take no steps"
+    );
+    // The API says the same.
+    let token = app.officer_login("supervisor").await;
+    let (status, api) = app.get(Some(&token), "/api/v1/officer/dashboard").await;
+    assert_eq!(status, StatusCode::OK, "{api}");
+    assert_eq!(api["window"]["code"], "7d");
+    assert_eq!(api["window"]["first_day"], "2026-02-25");
+    assert_eq!(api["window"]["last_day"], "2026-03-03");
+    let row = |api: &serde_json::Value, user: &str| {
+        api["throughput"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["username"] == user)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        row(&api, "reviewer")["counts"],
+        json!({ "claim": 2, "release": 0, "request_correction": 1, "approve": 1, "reject": 0 })
+    );
+    assert_eq!(row(&api, "reviewer2")["total"], 2);
+    let work = api["work"].as_array().unwrap();
+    assert_eq!(work.len(), 3, "{work:?}");
+    assert!(work.iter().all(|w| w.get("applicant_name").is_none()));
+    // Eight days later the last 7 days hold none of it; the last 30 days all of it.
+    app.clock.advance(Duration::days(8));
+    let (_, _, page) = supervisor.get("/officer/dashboard").await;
+    assert_eq!(row_cells(&page, "throughput-reviewer").last().unwrap(), "0");
+    let (_, _, page) = supervisor.get("/officer/dashboard?window=30d").await;
+    assert_eq!(row_cells(&page, "throughput-reviewer").last().unwrap(), "4");
+    assert!(page.contains("<option value=\"30d\" selected>"), "{page}");
+    // The throughput download takes the window shown.
+    assert!(
+        page.contains("window=30d\" id=\"export-throughput\""),
+        "{page}"
+    );
+    let (_, _, page) = supervisor.get("/officer/dashboard?window=today").await;
+    assert_eq!(row_cells(&page, "throughput-reviewer").last().unwrap(), "0");
+    // A window that is not one of the three: the page with the error in place, not a 500.
+    let (status, _, page) = supervisor.get("/officer/dashboard?window=1y").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_summary(&page).contains("href=\"#window\""), "{page}");
+    assert!(page.contains("id=\"window\""));
+    let (status, body) = app
+        .get(Some(&token), "/api/v1/officer/dashboard?window=1y")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "api-bad-query");
+    // Reviewers are refused the API as they are the page.
+    let (status, _) = app.get(Some(&reviewer), "/api/v1/officer/dashboard").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_dashboard_exports_csv_for_supervisors_only_and_audits_each_download() {
+    use wangban_core::i18n::Locale;
+    let app = TestApp::start().await;
+    let (_, number) = app.submitted("passport-expiring", mail()).await;
+    // An officer account whose name a spreadsheet would take for a formula, with a comma and
+    // quotes: it must come back as the same text.
+    app.state()
+        .store
+        .create_officer(
+            &wangban_store::NewOfficer {
+                username: "=wang,\"li\"".into(),
+                display_name: "王丽".into(),
+                password_hash: "x".into(),
+                totp_secret: "x".into(),
+                role: "reviewer".into(),
+            },
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    // Three calendar weeks later the review deadline is past.
+    app.clock.advance(Duration::days(21));
+    // Not logged in: to the login page; a reviewer: the same refusal as the page's.
+    let mut anonymous = Browser::new(&app);
+    let (status, headers, _) = anonymous.get("/officer/dashboard.csv").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/officer/login");
+    let mut reviewer = officer(&app, "reviewer").await;
+    let (status, headers, page) = reviewer.get("/officer/dashboard.csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.contains("id=\"forbidden\""));
+    let mut supervisor = officer(&app, "supervisor").await;
+    let (_, _, dash) = supervisor.get("/officer/dashboard").await;
+    assert!(
+        dash.contains("href=\"/officer/dashboard.csv?table=queue\""),
+        "{dash}"
+    );
+    let queue_head = [
+        "office-col-number",
+        "office-col-state",
+        "office-col-kind",
+        "office-col-district",
+        "office-csv-age",
+        "office-csv-due-date",
+        "office-csv-days-left",
+        "office-csv-breached",
+    ];
+    for (tag, locale) in [("zh-CN", Locale::ZhCn), ("en", Locale::En)] {
+        supervisor.cookies.insert("wangban_lang".into(), tag.into());
+        let (status, headers, body) = supervisor.get("/officer/dashboard.csv?table=queue").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(
+            headers["content-disposition"],
+            "attachment; filename=\"wangban-queue-2026-03-24.csv\""
+        );
+        let text = body.strip_prefix('\u{feff}').expect("a UTF-8 BOM first");
+        let records = parse_csv(text);
+        assert_eq!(records[0], catalogue(&queue_head, locale), "{tag}");
+        assert_eq!(records.len(), 2, "{records:?}");
+        let r = &records[1];
+        assert_eq!(r[0], number);
+        assert_eq!(r[1], catalogue(&["app-state-submitted"], locale)[0]);
+        assert_eq!(r[3], "310104");
+        assert!(r[4].parse::<i64>().unwrap() >= 14, "{r:?}");
+        assert!(r[5].starts_with("2026-03-"), "{r:?}");
+        assert!(r[6].parse::<i64>().unwrap() < 0, "{r:?}");
+        assert_eq!(r[7], catalogue(&["office-csv-yes"], locale)[0]);
+        // No personal data: the demo citizen's name, ID number and phone are nowhere.
+        for secret in ["陈静怡", "310104199103150226", "13800000001"] {
+            assert!(!body.contains(secret), "{secret} in {body}");
+        }
+    }
+    // The throughput table: the odd account name comes back whole; no display names.
+    let (status, headers, body) = supervisor
+        .get("/officer/dashboard.csv?table=throughput&window=30d")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"wangban-throughput-30d-2026-03-24.csv\""
+    );
+    let records = parse_csv(body.strip_prefix('\u{feff}').unwrap());
+    assert_eq!(
+        records[0][..4],
+        catalogue(
+            &[
+                "office-csv-first-day",
+                "office-csv-last-day",
+                "office-csv-account",
+                "office-csv-role",
+            ],
+            Locale::En
+        )
+    );
+    assert_eq!(records[0].len(), 4 + 9 + 1);
+    assert!(records.iter().all(|r| r.len() == records[0].len()));
+    let odd = records
+        .iter()
+        .find(|r| r[2].contains("wang"))
+        .expect("the account with a comma");
+    assert_eq!(
+        odd[2], "'=wang,\"li\"",
+        "quoted, quotes doubled, formula neutralised"
+    );
+    assert_eq!(
+        (odd[0].as_str(), odd[1].as_str()),
+        ("2026-02-23", "2026-03-24")
+    );
+    assert!(
+        !body.contains("王丽") && !body.contains("李明"),
+        "no display names"
+    );
+    // Each download is in the audit log, as the supervisor's, with what was taken.
+    let supervisor_id = app
+        .state()
+        .store
+        .officer_by_username("supervisor")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let exports: Vec<serde_json::Value> = app
+        .state()
+        .store
+        .audit_log(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "dashboard.export")
+        .inspect(|r| assert_eq!(r.actor_id, Some(supervisor_id.0)))
+        .map(|r| serde_json::from_str(&r.detail).unwrap())
+        .collect();
+    assert_eq!(exports.len(), 3, "{exports:?}");
+    assert_eq!(
+        exports[2],
+        json!({ "format": "csv", "table": "throughput", "window": "30d", "rows": records.len() - 1 })
+    );
+    assert_eq!(exports[0]["table"], "queue");
+    assert_eq!(exports[0]["rows"], 1);
+    // A table or window that does not exist: the dashboard with the error, no file, no audit.
+    let (status, headers, page) = supervisor.get("/officer/dashboard.csv?table=people").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(error_summary(&page).contains("href=\"#exports\""), "{page}");
+    let (status, _, page) = supervisor
+        .get("/officer/dashboard.csv?table=throughput&window=week")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_summary(&page).contains("href=\"#window\""), "{page}");
+    let after = app.state().store.audit_log(None).await.unwrap();
+    assert_eq!(
+        after
+            .iter()
+            .filter(|r| r.action == "dashboard.export")
+            .count(),
+        3
+    );
+}

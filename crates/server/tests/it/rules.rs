@@ -294,6 +294,7 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_covers_the_api() {
         "/api/v1/applications/{number}/timeline",
         "/api/v1/payments/notify",
         "/api/v1/officer/queue",
+        "/api/v1/officer/dashboard",
         "/api/v1/officer/applications/{number}/{action}",
         "/health",
         "/ready",

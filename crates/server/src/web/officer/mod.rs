@@ -26,6 +26,7 @@ use crate::web::CsrfOnly;
 
 mod audit;
 mod cases;
+mod dashboard;
 mod lists;
 
 /// The officers' page routes.
@@ -38,7 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/officer/production", get(lists::production))
         .route("/officer/dispatch", get(lists::dispatch))
         .route("/officer/pickup", get(lists::pickup))
-        .route("/officer/dashboard", get(lists::dashboard))
+        .route("/officer/dashboard", get(dashboard::dashboard))
+        .route("/officer/dashboard.csv", get(dashboard::csv))
         .route("/officer/audit", get(audit::page))
         .route("/officer/applications/{number}", get(cases::view))
         .route("/officer/applications/{number}/reveal", post(cases::reveal))
@@ -410,10 +412,7 @@ fn due_text(
         return (String::new(), String::new(), None);
     };
     let due = wangban_core::time::civil_date(due_at);
-    let left = state
-        .calendar
-        .working_days_between(state.today(), due)
-        .unwrap_or_else(|_| (due - state.today()).num_days());
+    let left = crate::api::dashboard::days_left(state, due_at);
     let left_text = if state.now() >= due_at {
         wangban_core::i18n::Message::new("office-days-overdue")
             .with("days", left.unsigned_abs().max(1) as i64)
@@ -432,10 +431,5 @@ fn due_text(
 
 /// Working days an application has waited in its state (since its last step).
 fn age_days(state: &AppState, since: chrono::DateTime<chrono::Utc>) -> i64 {
-    let from = wangban_core::time::civil_date(since);
-    state
-        .calendar
-        .working_days_between(from, state.today())
-        .unwrap_or_else(|_| (state.today() - from).num_days())
-        .max(0)
+    crate::api::dashboard::age_days(state, since)
 }
