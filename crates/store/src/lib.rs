@@ -44,7 +44,7 @@ pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
 pub use sealed::{SealedCounts, is_sealed};
-pub use stats::{RebuildReport, StatsTallies, StatsTally};
+pub use stats::{RebuildReport, StatsCells, StatsTallies, StatsTally};
 
 type Timestamp = DateTime<Utc>;
 
