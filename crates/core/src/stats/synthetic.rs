@@ -369,7 +369,11 @@ impl Journey<'_> {
             DeliveryMethod::Pickup
         };
         self.at = submitted;
-        if !self.act(Some(submitted), Actor::Applicant, Event::Submit { delivery }) {
+        if !self.act(
+            Some(submitted),
+            Actor::Applicant,
+            Event::Submit { delivery },
+        ) {
             return;
         }
         let mut round = 0;
@@ -489,7 +493,11 @@ impl Journey<'_> {
         match delivery {
             DeliveryMethod::Mail => {
                 let tracking_number = format!("EA{serial:08}{}CN", check_digit(serial));
-                if !self.act(at, Actor::DispatchClerk, Event::Dispatch { tracking_number }) {
+                if !self.act(
+                    at,
+                    Actor::DispatchClerk,
+                    Event::Dispatch { tracking_number },
+                ) {
                     return;
                 }
                 if self.rng.chance(960) {

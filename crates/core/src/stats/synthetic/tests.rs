@@ -96,7 +96,10 @@ fn the_histories_give_every_figure_the_page_publishes() {
     assert_eq!(months.len(), 47, "{months:?}");
     assert_eq!(districts.len(), 16);
     // Working-day durations that vary (the review target is 7, production 3).
-    assert!(durations["submission_to_approval"].len() >= 5, "{durations:?}");
+    assert!(
+        durations["submission_to_approval"].len() >= 5,
+        "{durations:?}"
+    );
     assert!(durations["payment_to_dispatch"].len() >= 3, "{durations:?}");
 }
 
