@@ -33,8 +33,10 @@
 use std::collections::BTreeSet;
 
 use crate::calendar::WorkingCalendar;
-use crate::state::{Action, Application, DeliveryMethod, Event, State};
+use crate::state::{Action, Application, DeliveryMethod, Event, ReplayError, State};
 use crate::time::{Timestamp, civil_date};
+
+pub mod synthetic;
 
 /// Counted metrics (the `metric` column).
 pub mod metric {
@@ -182,6 +184,30 @@ pub fn deltas(
     }
     counts.extend(out);
     (counts, unmeasured)
+}
+
+/// Everything one application's log adds, replayed from the draft created at `created_at`:
+/// the deltas that [`deltas`] gives each action in turn (what the live path's commits added one
+/// by one), and the durations left out. A rebuild folds these over the stored logs, the
+/// synthetic generator over its histories, so both count as the live path does.
+pub fn replay(
+    facets: &Facets,
+    created_at: Timestamp,
+    log: &[Action],
+    calendar: &WorkingCalendar,
+) -> Result<(Vec<StatsDelta>, Vec<String>), ReplayError> {
+    let mut app = Application::new_draft(created_at);
+    let mut all = Vec::new();
+    let mut unmeasured = Vec::new();
+    for (index, action) in log.iter().enumerate() {
+        let (d, u) = deltas(facets, &app, &log[..index], action, calendar);
+        all.extend(d);
+        unmeasured.extend(u);
+        app = app
+            .apply(action)
+            .map_err(|error| ReplayError { index, error })?;
+    }
+    Ok((all, unmeasured))
 }
 
 fn out_push_duration(out: &mut Vec<StatsDelta>, metric: &'static str, month: &str, days: i64) {

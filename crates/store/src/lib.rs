@@ -45,7 +45,7 @@ pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
 pub use keys::Rewrapped;
 pub use rows::*;
 pub use sealed::{SealedCounts, is_sealed};
-pub use stats::{RebuildReport, StatsTallies, StatsTally};
+pub use stats::{RebuildReport, StatsCells, StatsTallies, StatsTally};
 pub use throughput::OfficerTally;
 
 type Timestamp = DateTime<Utc>;

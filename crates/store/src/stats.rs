@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use wangban_core::calendar::WorkingCalendar;
-use wangban_core::state::{Action, Application};
-use wangban_core::stats::{CountKey, DurationKey, Facets, StatsDelta, deltas};
+use wangban_core::state::Action;
+use wangban_core::stats::{CountKey, DurationKey, Facets, StatsDelta, replay};
 
 use crate::db::{Tx, query};
 use crate::{Result, Store, StoreError, sealed};
@@ -111,13 +111,23 @@ async fn add(
     Ok(())
 }
 
-type Cells = (BTreeMap<CountKey, u64>, BTreeMap<DurationKey, u64>);
+/// Aggregates folded in memory before they are written: each cell and its count. A rebuild folds
+/// the stored logs into one, `wangban stats generate` synthetic histories; either is then written
+/// with [`Store::replace_stats`]'s code. Sorted, so cells are written in one order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsCells {
+    pub counts: BTreeMap<CountKey, u64>,
+    pub durations: BTreeMap<DurationKey, u64>,
+}
 
-fn tally(deltas: &[StatsDelta], into: &mut Cells) {
-    for d in deltas {
-        match d {
-            StatsDelta::Count(k) => *into.0.entry(k.clone()).or_default() += 1,
-            StatsDelta::Duration(k) => *into.1.entry(k.clone()).or_default() += 1,
+impl StatsCells {
+    /// Adds one to the cell of each delta.
+    pub fn add(&mut self, deltas: impl IntoIterator<Item = StatsDelta>) {
+        for d in deltas {
+            match d {
+                StatsDelta::Count(k) => *self.counts.entry(k).or_default() += 1,
+                StatsDelta::Duration(k) => *self.durations.entry(k).or_default() += 1,
+            }
         }
     }
 }
@@ -127,9 +137,29 @@ pub(crate) async fn add_deltas(tx: &mut Tx, deltas: &[StatsDelta]) -> Result<()>
     if deltas.is_empty() {
         return Ok(());
     }
-    let mut cells = Cells::default();
-    tally(deltas, &mut cells);
-    add(tx, &cells.0, &cells.1).await
+    let mut cells = StatsCells::default();
+    cells.add(deltas.iter().cloned());
+    add(tx, &cells.counts, &cells.durations).await
+}
+
+/// Locks the aggregates for `tx` on PostgreSQL, so that a concurrent commit's upsert waits for
+/// it and is neither lost nor counted twice (on SQLite the first write takes the one lock).
+async fn lock(tx: &mut Tx, postgres: bool) -> Result<()> {
+    if postgres {
+        query("LOCK TABLE stats_counts, stats_durations IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes the aggregates exactly `cells`, in `tx`.
+async fn replace(tx: &mut Tx, cells: &StatsCells) -> Result<()> {
+    query("DELETE FROM stats_counts").execute(&mut *tx).await?;
+    query("DELETE FROM stats_durations")
+        .execute(&mut *tx)
+        .await?;
+    add(tx, &cells.counts, &cells.durations).await
 }
 
 impl Store {
@@ -177,17 +207,9 @@ impl Store {
     pub async fn rebuild_stats(&self, calendar: &WorkingCalendar) -> Result<RebuildReport> {
         const PAGE: i64 = 500;
         let mut tx = self.pool.begin().await?;
-        if self.pool.is_postgres() {
-            query("LOCK TABLE stats_counts, stats_durations IN EXCLUSIVE MODE")
-                .execute(&mut tx)
-                .await?;
-        }
-        query("DELETE FROM stats_counts").execute(&mut tx).await?;
-        query("DELETE FROM stats_durations")
-            .execute(&mut tx)
-            .await?;
+        lock(&mut tx, self.pool.is_postgres()).await?;
         let mut report = RebuildReport::default();
-        let mut cells = Cells::default();
+        let mut cells = StatsCells::default();
         let mut after = 0i64;
         loop {
             let apps = query(
@@ -230,25 +252,44 @@ impl Store {
                     district: a.get(3),
                 };
                 let log = logs.remove(&id).unwrap_or_default();
-                let mut app = Application::new_draft(a.get(4));
-                for (i, action) in log.iter().enumerate() {
-                    let (d, unmeasured) = deltas(&facets, &app, &log[..i], action, calendar);
-                    report.unmeasured += unmeasured.len() as u64;
-                    tally(&d, &mut cells);
-                    app = app.apply(action).map_err(|e| {
-                        StoreError::Corrupt(format!("application {id} does not replay: {e}"))
-                    })?;
-                }
+                let (d, unmeasured) = replay(&facets, a.get(4), &log, calendar).map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "application {id} does not replay: action {}: {}",
+                        e.index, e.error
+                    ))
+                })?;
+                report.unmeasured += unmeasured.len() as u64;
+                cells.add(d);
                 report.applications += 1;
                 report.actions += log.len() as u64;
             }
             after = last;
         }
-        add(&mut tx, &cells.0, &cells.1).await?;
+        replace(&mut tx, &cells).await?;
         tx.commit().await?;
-        report.count_cells = cells.0.len() as u64;
-        report.duration_cells = cells.1.len() as u64;
+        report.count_cells = cells.counts.len() as u64;
+        report.duration_cells = cells.durations.len() as u64;
         Ok(report)
+    }
+
+    /// Replaces the aggregates with `cells`, in one transaction (the rebuild's own writing
+    /// code). For `wangban stats generate`: the cells must be what the live path would have
+    /// added, i.e. folded from [`wangban_core::stats::replay`].
+    pub async fn replace_stats(&self, cells: &StatsCells) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        lock(&mut tx, self.pool.is_postgres()).await?;
+        replace(&mut tx, cells).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many applications the database holds (drafts included).
+    pub async fn application_count(&self) -> Result<u64> {
+        let n: i64 = query("SELECT COUNT(*) FROM applications")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok(n.max(0) as u64)
     }
 }
 

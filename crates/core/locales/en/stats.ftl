@@ -32,3 +32,9 @@ stats-col-count = Count
 ## wangban stats rebuild
 stats-rebuilt = Statistics rebuilt from { $applications } applications ({ $actions } actions); durations not measured for lack of calendar data: { $unmeasured }.
 stats-rebuild-failed = The statistics could not be rebuilt: { $reason }
+
+## wangban stats generate
+stats-generate-progress = { $done } of { $total } synthetic applications replayed ({ $seconds } s)
+stats-generated = Statistics replaced by those of { $applications } synthetic applications (seed { $seed }, { $actions } actions): { $count_cells } count cells and { $duration_cells } duration cells written; durations not measured: { $unmeasured }. Replayed in { $fold_seconds } s, written in { $write_seconds } s.
+stats-generate-refused = The database holds { $applications } applications, whose statistics generating would replace; add --force to replace them anyway.
+stats-generate-failed = The statistics could not be generated: { $reason }

@@ -29,3 +29,9 @@ stats-col-count = 数量
 ## wangban stats rebuild
 stats-rebuilt = 已根据 { $applications } 件申请（{ $actions } 条操作记录）重建统计数据；因缺少日历数据未计算的用时：{ $unmeasured } 项。
 stats-rebuild-failed = 无法重建统计数据：{ $reason }
+
+## wangban stats generate
+stats-generate-progress = 已回放 { $done } / { $total } 件模拟申请（{ $seconds } 秒）
+stats-generated = 统计数据已替换为 { $applications } 件模拟申请（种子 { $seed }，{ $actions } 条操作记录）的数据：写入计数单元 { $count_cells } 个、用时单元 { $duration_cells } 个；未计算的用时：{ $unmeasured } 项。回放用时 { $fold_seconds } 秒，写入用时 { $write_seconds } 秒。
+stats-generate-refused = 数据库中已有 { $applications } 件申请，生成将替换其统计数据；如确需替换，请加 --force。
+stats-generate-failed = 无法生成统计数据：{ $reason }

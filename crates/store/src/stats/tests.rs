@@ -15,7 +15,7 @@ use wangban_core::stats::{deltas, month_of};
 use wangban_core::time::{Timestamp, civil_date};
 
 use crate::testing::TestStore;
-use crate::{ApplicationId, Commit, NewApplication, StatsTallies, StatsTally, Store};
+use crate::{ApplicationId, Commit, NewApplication, StatsCells, StatsTallies, StatsTally, Store};
 
 /// A small deterministic generator (no seed file, same data every run).
 struct Rng(u64);
@@ -441,10 +441,124 @@ async fn the_aggregates_equal_a_direct_count_and_a_rebuild(store: TestStore) {
     assert_eq!(store.statistics().await.unwrap(), published);
 }
 
+/// Every row of both tables, in key order.
+async fn rows(store: &Store) -> (Vec<[String; 8]>, Vec<(String, String, i64, i64)>) {
+    let counts = crate::db::query(
+        "SELECT month, metric, kind, reason, delivery, district, detail, n FROM stats_counts
+         ORDER BY month, metric, kind, reason, delivery, district, detail",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let mut row: [String; 8] = Default::default();
+        for (i, cell) in row.iter_mut().enumerate().take(7) {
+            *cell = r.get(i);
+        }
+        row[7] = r.get::<i64, _>(7).to_string();
+        row
+    })
+    .collect();
+    let durations = crate::db::query(
+        "SELECT metric, month, days, n FROM stats_durations ORDER BY metric, month, days",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect();
+    (counts, durations)
+}
+
+/// What `wangban stats generate` writes — synthetic histories replayed, folded in memory and
+/// written with `replace_stats` — is row for row what committing the same histories one
+/// action at a time through `commit_action` (the server's path) leaves in the tables.
+async fn synthetic_histories_write_what_their_commits_add(store: TestStore) {
+    use wangban_core::stats::replay;
+    use wangban_core::stats::synthetic::{Histories, Span};
+    const N: usize = 1_000;
+    let calendar = WorkingCalendar::builtin();
+    let histories: Vec<_> = Histories::new(5, Span::default(), &calendar)
+        .unwrap()
+        .take(N)
+        .collect();
+    let applicant = store
+        .applicant_for_phone("13800000001", Utc::now())
+        .await
+        .unwrap();
+    for (i, h) in histories.iter().enumerate() {
+        let id = store
+            .create_application(&NewApplication {
+                number: format!("S{i:08}"),
+                applicant,
+                kind: h.facets.kind.clone(),
+                reason: h.facets.reason.clone(),
+                state: "draft".into(),
+                form: "{}".into(),
+                hukou_district: h.facets.district.clone(),
+                created_at: h.created_at,
+            })
+            .await
+            .unwrap();
+        let mut app = Application::new_draft(h.created_at);
+        for (seq, action) in h.log.iter().enumerate() {
+            let next = app.apply(action).unwrap();
+            let (stats, _) = deltas(&h.facets, &app, &h.log[..seq], action, &calendar);
+            store
+                .commit_action(&Commit {
+                    application: id,
+                    expected_version: seq as i64,
+                    at: action.at,
+                    new_state: next.state().code().into(),
+                    due_at: None,
+                    actor: action.actor.code().into(),
+                    officer: None,
+                    action: serde_json::to_string(action).unwrap(),
+                    form: None,
+                    claimed_by: None,
+                    jobs: vec![],
+                    audit: vec![],
+                    payment_paid: None,
+                    stats,
+                })
+                .await
+                .unwrap();
+            app = next;
+        }
+    }
+    let committed = rows(&store).await;
+    let published = store.statistics().await.unwrap();
+    assert_eq!(published.total("applied"), N as u64);
+    assert!(committed.0.len() > 500, "{} cells", committed.0.len());
+
+    // Emptied, then the generator's way.
+    store.replace_stats(&StatsCells::default()).await.unwrap();
+    assert_eq!(store.statistics().await.unwrap(), StatsTallies::default());
+    let mut cells = StatsCells::default();
+    for h in &histories {
+        let (d, unmeasured) = replay(&h.facets, h.created_at, &h.log, &calendar).unwrap();
+        assert!(unmeasured.is_empty());
+        cells.add(d);
+    }
+    store.replace_stats(&cells).await.unwrap();
+    assert_eq!(rows(&store).await, committed);
+    assert_eq!(store.statistics().await.unwrap(), published);
+}
+
 mod on_sqlite {
     #[tokio::test]
     async fn the_aggregates_equal_a_direct_count_and_a_rebuild() {
         super::the_aggregates_equal_a_direct_count_and_a_rebuild(
+            crate::testing::TestStore::sqlite().await,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn synthetic_histories_write_what_their_commits_add() {
+        super::synthetic_histories_write_what_their_commits_add(
             crate::testing::TestStore::sqlite().await,
         )
         .await
@@ -455,6 +569,14 @@ mod on_postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_aggregates_equal_a_direct_count_and_a_rebuild() {
         super::the_aggregates_equal_a_direct_count_and_a_rebuild(
+            crate::testing::TestStore::postgres().await,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn synthetic_histories_write_what_their_commits_add() {
+        super::synthetic_histories_write_what_their_commits_add(
             crate::testing::TestStore::postgres().await,
         )
         .await

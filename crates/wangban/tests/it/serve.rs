@@ -4,7 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn start(data: &std::path::Path) -> (std::process::Child, String) {
+/// Starts `wangban serve` (demo, zero configuration) on `data`: the child and its base URL.
+pub(crate) fn start(data: &std::path::Path) -> (std::process::Child, String) {
     let mut child = crate::wangban_command()
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -36,7 +37,7 @@ fn start(data: &std::path::Path) -> (std::process::Child, String) {
     (child, addr)
 }
 
-fn stop(mut child: std::process::Child) -> std::process::ExitStatus {
+pub(crate) fn stop(mut child: std::process::Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
