@@ -476,7 +476,10 @@ mod tests {
             assert_eq!(login_code_in(&text).as_deref(), Some("048291"), "{text}");
         }
         // Runs of other lengths (an application number, a year) are not the code.
-        assert_eq!(login_code_in("2026 12345678 123456 7").as_deref(), Some("123456"));
+        assert_eq!(
+            login_code_in("2026 12345678 123456 7").as_deref(),
+            Some("123456")
+        );
         assert_eq!(login_code_in("12345 1234567"), None);
     }
 
