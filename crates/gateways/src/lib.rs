@@ -126,7 +126,9 @@ pub use snapshot::SnapshotError;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimulatorSettings {
-    /// How long changes are gathered before a snapshot is written.
+    /// How long changes are gathered before a snapshot is written. 0: an order created or
+    /// paid and an SMS accepted are written before they are answered (for tests that kill
+    /// the process, e.g. `wangban loadtest --kills`).
     pub snapshot_debounce_ms: u64,
     pub registry: RegistrySettings,
     pub proofing: ProofingSettings,

@@ -359,6 +359,13 @@ impl Inner {
         }
     }
 
+    /// A change the payer or the merchant is about to be told of (lock released).
+    fn kept(&self) {
+        if let Some(p) = self.persister.get() {
+            p.kept();
+        }
+    }
+
     fn log(&self, attempt: DeliveryAttempt) {
         let mut state = self.write();
         if state.deliveries.len() >= LOG_CAPACITY {
@@ -544,7 +551,7 @@ impl PaymentSimulator {
         let status = order.status.clone();
         let id = order.provider_order_id.clone();
         drop(state);
-        inner.changed();
+        inner.kept();
         spawn_delivery(inner.clone(), id);
         Ok(status)
     }
@@ -773,7 +780,7 @@ impl PaymentProvider for PaymentSimulator {
             .by_merchant
             .insert(request.merchant_order_no, provider_order_id.clone());
         drop(state);
-        inner.changed();
+        inner.kept();
         Ok(Order {
             provider_order_id,
             pay_url,

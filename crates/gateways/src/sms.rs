@@ -442,7 +442,7 @@ impl SmsSender for SmsSimulator {
         });
         drop(state);
         if let Some(p) = &self.persister {
-            p.changed();
+            p.kept();
         }
         match outcome {
             Ok(()) => Ok(id),

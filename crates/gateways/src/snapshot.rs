@@ -112,6 +112,8 @@ impl Shared {
 pub(crate) struct Persister {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// A zero debounce: [`Persister::kept`] writes before the change is answered.
+    sync: bool,
 }
 
 impl Persister {
@@ -137,6 +139,20 @@ impl Persister {
         Persister {
             shared,
             thread: Some(thread),
+            sync: debounce.is_zero(),
+        }
+    }
+
+    /// Notes a change that a client is about to be told of (an order created or paid, an SMS
+    /// accepted). With a zero debounce it is written before this returns, so that a process
+    /// killed right after the answer keeps it, as the real external system would; otherwise
+    /// as [`Persister::changed`]. Call it with the simulator's lock released.
+    pub(crate) fn kept(&self) {
+        self.changed();
+        if self.sync
+            && let Err(e) = self.flush()
+        {
+            tracing::error!(path = %self.shared.path.display(), error = %e, "cannot write simulator state");
         }
     }
 
@@ -241,6 +257,29 @@ mod tests {
         drop(persister);
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(load::<Vec<u32>>(&path).unwrap(), Some(vec![7]));
+    }
+
+    #[test]
+    fn with_no_debounce_a_kept_change_is_on_disk_when_kept_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let state = Arc::new(RwLock::new(vec![1u32]));
+        let s = state.clone();
+        let persister = Persister::spawn(path.clone(), Duration::ZERO, move || {
+            serde_json::to_vec(&*s.read().unwrap()).unwrap()
+        });
+        state.write().unwrap().push(2);
+        persister.kept();
+        // No waiting: the file holds the change already (a kill now would keep it).
+        assert_eq!(load::<Vec<u32>>(&path).unwrap(), Some(vec![1, 2]));
+        // With a debounce, `kept` is only `changed`: nothing is written yet.
+        let other = dir.path().join("later.json");
+        let s = state.clone();
+        let later = Persister::spawn(other.clone(), Duration::from_secs(60), move || {
+            serde_json::to_vec(&*s.read().unwrap()).unwrap()
+        });
+        later.kept();
+        assert_eq!(load::<Vec<u32>>(&other).unwrap(), None);
     }
 
     #[test]

@@ -19,3 +19,5 @@ loadtest-col-max = max ms
 loadtest-col-all = All requests
 loadtest-report-no-errors = Errors: none
 loadtest-report-errors = Errors by kind:
+loadtest-kills-need-own-server = --kills needs a server the load test starts (not --url): it kills and restarts it.
+loadtest-report-durability = Stops: { $kills } × SIGKILL and restart; { $retries } requests sent again, { $reconciled } steps found done on a second look. Of { $applications } applications, acknowledged and found exactly once: { $found }. Missing or doubled: { $problems }.

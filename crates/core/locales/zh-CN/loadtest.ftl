@@ -19,3 +19,5 @@ loadtest-col-max = 最大 ms
 loadtest-col-all = 全部请求
 loadtest-report-no-errors = 错误：无
 loadtest-report-errors = 按类型统计的错误：
+loadtest-kills-need-own-server = --kills 需要由压力测试自己启动的服务（不能用 --url）：它会强制结束并重启服务。
+loadtest-report-durability = 强制结束：{ $kills } 次 SIGKILL 并重启；重发请求 { $retries } 个，再次查看后确认已完成的步骤 { $reconciled } 个。{ $applications } 件申请中，已确认且恰好存在一次的：{ $found }。缺失或重复：{ $problems } 个。

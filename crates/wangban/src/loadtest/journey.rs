@@ -13,6 +13,8 @@ use wangban_core::i18n::{Locale, Message};
 use wangban_gateways::registry::synthetic::SyntheticPerson;
 use wangban_gateways::sms::login_code_in;
 
+use sha2::{Digest, Sha256};
+
 use super::Recorder;
 
 /// Files that pass the automatic checks (the media crate's labelled fixtures).
@@ -50,6 +52,8 @@ pub(crate) struct Client {
     http: reqwest::Client,
     recorder: Arc<Recorder>,
     step_timeout: Duration,
+    /// The server is being stopped and started during the run (`--kills`).
+    restarts: bool,
 }
 
 impl Client {
@@ -57,6 +61,7 @@ impl Client {
         base: &str,
         recorder: Arc<Recorder>,
         step_timeout_seconds: u64,
+        restarts: bool,
     ) -> reqwest::Result<Client> {
         Ok(Client {
             base: base.to_owned(),
@@ -67,6 +72,7 @@ impl Client {
                 .build()?,
             recorder,
             step_timeout: Duration::from_secs(step_timeout_seconds),
+            restarts,
         })
     }
 
@@ -79,33 +85,44 @@ impl Client {
         self.http.request(method, url)
     }
 
-    /// Sends `req`, times it under `endpoint` (until the whole body is read), and returns the
-    /// body as JSON (or a string) when the status is one of `expect`.
-    async fn send(
-        &self,
-        endpoint: &'static str,
-        req: RequestBuilder,
-        expect: &[StatusCode],
-    ) -> Step<Value> {
-        let started = Instant::now();
-        let result = req.send().await;
-        let response = match result {
-            Ok(r) => r,
-            Err(e) => return Err(self.fail(endpoint, transport_kind(&e))),
-        };
-        let status = response.status();
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Err(self.fail(endpoint, transport_kind(&e))),
-        };
-        self.recorder.latency(endpoint, started.elapsed());
-        let value = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-        if expect.contains(&status) {
-            Ok(value)
-        } else {
-            let code = value["code"].as_str().unwrap_or_default();
-            Err(self.fail(
+    /// Sends the request `make` builds, times it under `endpoint` (until the whole body is
+    /// read), and returns the body as JSON (or a string) when the status is one of `expect`.
+    /// A request that got no answer (the server down, the connection cut) is sent again, as a
+    /// browser's retry would, until the step's timeout: callers give requests that change
+    /// something an idempotency key, so that a retry cannot do it twice.
+    async fn send<F>(&self, endpoint: &'static str, make: F, expect: &[StatusCode]) -> Step<Value>
+    where
+        F: Fn() -> RequestBuilder,
+    {
+        let first = Instant::now();
+        loop {
+            let started = Instant::now();
+            let answer = match make().send().await {
+                Ok(r) => {
+                    let status = r.status();
+                    r.bytes().await.map(|b| (status, b))
+                }
+                Err(e) => Err(e),
+            };
+            let (status, body) = match answer {
+                Ok(a) => a,
+                Err(e) => {
+                    if self.restarts && first.elapsed() < self.step_timeout {
+                        self.recorder.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                    return Err(self.fail(endpoint, transport_kind(&e)));
+                }
+            };
+            self.recorder.latency(endpoint, started.elapsed());
+            let value = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+            if expect.contains(&status) {
+                return Ok(value);
+            }
+            let code = value["error"]["code"].as_str().unwrap_or_default();
+            return Err(self.fail(
                 endpoint,
                 format!(
                     "HTTP {}{}",
@@ -116,20 +133,55 @@ impl Client {
                         format!(" {code}")
                     }
                 ),
-            ))
+            ));
         }
     }
 
     fn fail(&self, endpoint: &str, what: String) -> StepError {
-        let kind = format!("{endpoint}: {what}");
-        self.recorder.error(kind.clone());
-        StepError(kind)
+        StepError(format!("{endpoint}: {what}"))
     }
 
     /// Fails a journey for a reason other than one request's answer.
     fn journey_fail(&self, what: String) -> StepError {
-        self.recorder.error(what.clone());
         StepError(what)
+    }
+
+    /// The state of application `number`, as its applicant sees it.
+    async fn state_of(&self, token: &str, number: &str) -> Step<String> {
+        let view = self
+            .send(
+                "GET /api/v1/applications/{number}",
+                || {
+                    self.request(Method::GET, &format!("/api/v1/applications/{number}"))
+                        .bearer_auth(token)
+                },
+                &[StatusCode::OK],
+            )
+            .await?;
+        Ok(view["state"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// Where a step that failed after its server was stopped actually got to: a request can be
+/// carried out and its answer lost with the server, and its retry then finds the work done
+/// (or its idempotency key still marked as in progress). The load test then looks, as a
+/// person reloading the page would, instead of counting the step as failed.
+async fn reconcile<T>(
+    client: &Client,
+    result: Step<T>,
+    done: impl AsyncFnOnce() -> Step<bool>,
+) -> Step<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if client.restarts => {
+            if done().await? {
+                client.recorder.reconciled.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -159,7 +211,7 @@ pub(crate) async fn reviewer_sessions(client: &Client) -> Step<Vec<Reviewer>> {
         let body = client
             .send(
                 "POST /api/v1/officer/login",
-                client
+                || client
                     .request(Method::POST, "/api/v1/officer/login")
                     .json(&json!({ "username": username, "password": wangban_server::demo::DEMO_PASSWORD })),
                 &[StatusCode::OK],
@@ -170,10 +222,12 @@ pub(crate) async fn reviewer_sessions(client: &Client) -> Step<Vec<Reviewer>> {
         let body = client
             .send(
                 "POST /api/v1/officer/login/totp",
-                client
-                    .request(Method::POST, "/api/v1/officer/login/totp")
-                    .bearer_auth(&pending)
-                    .json(&json!({ "code": code })),
+                || {
+                    client
+                        .request(Method::POST, "/api/v1/officer/login/totp")
+                        .bearer_auth(&pending)
+                        .json(&json!({ "code": code }))
+                },
                 &[StatusCode::OK],
             )
             .await?;
@@ -193,6 +247,12 @@ pub(crate) struct Outcomes {
     pub final_states: BTreeMap<String, u64>,
 }
 
+/// How many residents are on their journey at once, and how many reviewers work.
+pub(crate) struct Staffing {
+    pub concurrency: usize,
+    pub officers: usize,
+}
+
 /// An application waiting for a reviewer, and where to say it was approved.
 type Approval = (String, oneshot::Sender<Step<()>>);
 
@@ -201,8 +261,11 @@ pub(crate) async fn run_all(
     client: &Client,
     residents: Vec<(SyntheticPerson, Request)>,
     reviewers: Vec<Reviewer>,
-    concurrency: usize,
-    officers: usize,
+    Staffing {
+        concurrency,
+        officers,
+    }: Staffing,
+    ledger: &Arc<Ledger>,
     bar: &indicatif::ProgressBar,
     locale: Locale,
 ) -> Outcomes {
@@ -213,11 +276,12 @@ pub(crate) async fn run_all(
         let reviewer = reviewers[i % reviewers.len()].clone();
         let queue = queue.clone();
         let client = client.clone();
+        let ledger = ledger.clone();
         desks.push(tokio::spawn(async move {
             loop {
                 let next = queue.lock().await.recv().await;
                 let Some((number, done)) = next else { break };
-                let _ = done.send(approve(&client, &reviewer, &number).await);
+                let _ = done.send(approve(&client, &ledger, &reviewer, &number).await);
             }
         }));
     }
@@ -234,10 +298,12 @@ pub(crate) async fn run_all(
         let to_review = to_review.clone();
         let bar = bar.clone();
         let failed = failed.clone();
+        let ledger = ledger.clone();
         residents_running.push(tokio::spawn(async move {
-            let result = journey(&client, index, &person, request, &to_review).await;
+            let result = journey(&client, index, &person, request, &to_review, &ledger).await;
             drop(permit);
-            if result.is_err() {
+            if let Err(e) = &result {
+                client.recorder.error(e.0.clone());
                 let n = failed.fetch_add(1, Ordering::Relaxed) + 1;
                 bar.set_message(
                     Message::new("loadtest-progress-failed")
@@ -321,65 +387,33 @@ async fn journey(
     person: &SyntheticPerson,
     request: Request,
     to_review: &mpsc::UnboundedSender<Approval>,
+    ledger: &Ledger,
 ) -> Step<String> {
     let phone = person.phone.as_str();
-    client
-        .send(
-            "POST /api/v1/auth/otp",
-            client
-                .request(Method::POST, "/api/v1/auth/otp")
-                .json(&json!({ "phone": phone })),
-            &[StatusCode::ACCEPTED],
-        )
-        .await?;
-    // The code arrives by SMS: read the simulator's outbox, as a person looks at their phone.
-    let code = wait_for(client, "login code SMS", || async {
-        let outbox = client
-            .send(
-                "GET /api/v1/sim/sms",
-                client
-                    .request(Method::GET, "/api/v1/sim/sms")
-                    .query(&[("phone", phone)]),
-                &[StatusCode::OK],
-            )
-            .await?;
-        Ok(outbox.as_array().and_then(|messages| {
-            messages
-                .iter()
-                .rev()
-                .find(|m| m["template"] == "login_code")
-                .and_then(|m| login_code_in(m["text"].as_str().unwrap_or_default()))
-        }))
-    })
-    .await?;
-    let login = client
-        .send(
-            "POST /api/v1/auth/login",
-            client
-                .request(Method::POST, "/api/v1/auth/login")
-                .json(&json!({ "phone": phone, "code": code })),
-            &[StatusCode::OK],
-        )
-        .await?;
-    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let token = login(client, phone).await?;
 
-    let form = reqwest::multipart::Form::new()
-        .text("name", person.person.name.as_str().to_owned())
-        .text("id_number", person.person.id_number().as_str().to_owned())
-        .part(
-            "capture",
-            reqwest::multipart::Part::bytes(distinct(PHOTO, index))
-                .file_name("live.jpg")
-                .mime_str("image/jpeg")
-                .expect("a valid MIME type"),
-        );
+    let capture = distinct(PHOTO, index);
+    let identity_form = || {
+        reqwest::multipart::Form::new()
+            .text("name", person.person.name.as_str().to_owned())
+            .text("id_number", person.person.id_number().as_str().to_owned())
+            .part(
+                "capture",
+                reqwest::multipart::Part::bytes(capture.clone())
+                    .file_name("live.jpg")
+                    .mime_str("image/jpeg")
+                    .expect("a valid MIME type"),
+            )
+    };
     client
         .send(
             "POST /api/v1/identity/verify",
-            client
-                .request(Method::POST, "/api/v1/identity/verify")
-                .bearer_auth(&token)
-                .multipart(form),
+            || {
+                client
+                    .request(Method::POST, "/api/v1/identity/verify")
+                    .bearer_auth(&token)
+                    .multipart(identity_form())
+            },
             &[StatusCode::OK],
         )
         .await?;
@@ -388,31 +422,59 @@ async fn journey(
     let verdict = client
         .send(
             "GET /api/v1/eligibility",
-            client
-                .request(Method::GET, "/api/v1/eligibility")
-                .bearer_auth(&token)
-                .query(&[("kind", kind), ("reason", reason)]),
+            || {
+                client
+                    .request(Method::GET, "/api/v1/eligibility")
+                    .bearer_auth(&token)
+                    .query(&[("kind", kind), ("reason", reason)])
+            },
             &[StatusCode::OK],
         )
         .await?;
     if verdict["eligible"] != true {
         return Err(client.journey_fail("GET /api/v1/eligibility: not eligible".to_owned()));
     }
-    let draft = client
+    let created = client
         .send(
             "POST /api/v1/applications",
-            client
-                .request(Method::POST, "/api/v1/applications")
-                .bearer_auth(&token)
-                .header(
-                    "Idempotency-Key",
-                    format!("loadtest-create-{index}-{phone}"),
-                )
-                .json(&json!({ "kind": kind, "reason": reason })),
+            || {
+                client
+                    .request(Method::POST, "/api/v1/applications")
+                    .bearer_auth(&token)
+                    .header(
+                        "Idempotency-Key",
+                        format!("loadtest-create-{index}-{phone}"),
+                    )
+                    .json(&json!({ "kind": kind, "reason": reason }))
+            },
             &[StatusCode::CREATED],
         )
-        .await?;
+        .await;
+    let mut found = None;
+    let draft = reconcile(client, created, async || {
+        // The draft may exist though its answer was lost: the resident's list shows it.
+        let list = client
+            .send(
+                "GET /api/v1/applications",
+                || {
+                    client
+                        .request(Method::GET, "/api/v1/applications")
+                        .bearer_auth(&token)
+                },
+                &[StatusCode::OK],
+            )
+            .await?;
+        found = list.as_array().and_then(|apps| {
+            apps.iter()
+                .find(|a| a["kind"] == kind && a["state"] == "draft")
+                .cloned()
+        });
+        Ok(found.is_some())
+    })
+    .await?;
+    let draft = draft.or(found).unwrap_or_default();
     let number = draft["number"].as_str().unwrap_or_default().to_owned();
+    ledger.opened(&number, &token);
     let delivery = if index.is_multiple_of(2) {
         json!({ "method": "mail", "address": {
             "recipient": person.person.name.as_str(), "phone": phone,
@@ -424,10 +486,12 @@ async fn journey(
     client
         .send(
             "PATCH /api/v1/applications/{number}",
-            client
-                .request(Method::PATCH, &format!("/api/v1/applications/{number}"))
-                .bearer_auth(&token)
-                .json(&json!({ "delivery": delivery })),
+            || {
+                client
+                    .request(Method::PATCH, &format!("/api/v1/applications/{number}"))
+                    .bearer_auth(&token)
+                    .json(&json!({ "delivery": delivery }))
+            },
             &[StatusCode::OK],
         )
         .await?;
@@ -437,23 +501,28 @@ async fn journey(
         ("id_card_front", ID_FRONT, "front.jpg", "image/jpeg"),
         ("id_card_back", ID_BACK, "back.jpg", "image/jpeg"),
     ] {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(distinct(file, index))
-                .file_name(name)
-                .mime_str(mime)
-                .expect("a valid MIME type"),
-        );
+        let bytes = distinct(file, index);
+        let form = || {
+            reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.clone())
+                    .file_name(name)
+                    .mime_str(mime)
+                    .expect("a valid MIME type"),
+            )
+        };
         let report = client
             .send(
                 "PUT /api/v1/applications/{number}/files/{slot}",
-                client
-                    .request(
-                        Method::PUT,
-                        &format!("/api/v1/applications/{number}/files/{slot}"),
-                    )
-                    .bearer_auth(&token)
-                    .multipart(form),
+                || {
+                    client
+                        .request(
+                            Method::PUT,
+                            &format!("/api/v1/applications/{number}/files/{slot}"),
+                        )
+                        .bearer_auth(&token)
+                        .multipart(form())
+                },
                 &[StatusCode::OK],
             )
             .await?;
@@ -462,23 +531,33 @@ async fn journey(
                 client.journey_fail(format!("upload {slot}: the checks failed a good file"))
             );
         }
+        ledger.ack(&number, Ack::Upload(slot, Sha256::digest(&bytes).into()));
     }
     let submitted = client
         .send(
             "POST /api/v1/applications/{number}/submit",
-            client
-                .request(
-                    Method::POST,
-                    &format!("/api/v1/applications/{number}/submit"),
-                )
-                .bearer_auth(&token)
-                .header("Idempotency-Key", format!("loadtest-submit-{number}"))
-                .json(&json!({})),
+            || {
+                client
+                    .request(
+                        Method::POST,
+                        &format!("/api/v1/applications/{number}/submit"),
+                    )
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("loadtest-submit-{number}"))
+                    .json(&json!({}))
+            },
             &[StatusCode::OK],
         )
-        .await?;
-    if submitted["state"] != "submitted" {
-        return Err(client.journey_fail(format!("submit: state {}", submitted["state"])));
+        .await;
+    let submitted = reconcile(client, submitted, async || {
+        Ok(client.state_of(&token, &number).await? == "submitted")
+    })
+    .await?;
+    if let Some(v) = submitted {
+        if v["state"] != "submitted" {
+            return Err(client.journey_fail(format!("submit: state {}", v["state"])));
+        }
+        ledger.ack(&number, Ack::Submit);
     }
 
     // A reviewer takes it; the resident hears by SMS (not polled here).
@@ -492,20 +571,40 @@ async fn journey(
         Err(_) => return Err(client.journey_fail("approval: timeout".to_owned())),
     }
 
-    let payment = client
-        .send(
-            "POST /api/v1/applications/{number}/payment",
-            client
-                .request(
-                    Method::POST,
-                    &format!("/api/v1/applications/{number}/payment"),
-                )
-                .bearer_auth(&token)
-                .header("Idempotency-Key", format!("loadtest-pay-{number}"))
-                .json(&json!({})),
-            &[StatusCode::OK],
-        )
-        .await?;
+    let mut attempt = 0;
+    let payment = loop {
+        // A payment whose start was cut off by a stop may have its key still in progress:
+        // the resident presses "pay" again (a new request).
+        attempt += 1;
+        let started = client
+            .send(
+                "POST /api/v1/applications/{number}/payment",
+                || {
+                    client
+                        .request(
+                            Method::POST,
+                            &format!("/api/v1/applications/{number}/payment"),
+                        )
+                        .bearer_auth(&token)
+                        .header(
+                            "Idempotency-Key",
+                            format!("loadtest-pay-{number}-{attempt}"),
+                        )
+                        .json(&json!({}))
+                },
+                &[StatusCode::OK],
+            )
+            .await;
+        match started {
+            Ok(v) => break v,
+            Err(e) if client.restarts && attempt < 5 => {
+                client.recorder.reconciled.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let _ = e;
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let pay_url = payment["pay_url"].as_str().unwrap_or_default().to_owned();
     if pay_url.is_empty() {
         return Err(client.journey_fail("payment: no pay_url".to_owned()));
@@ -513,76 +612,268 @@ async fn journey(
     client
         .send(
             "GET /sim/pay/{order}",
-            client.request(Method::GET, &pay_url),
+            || client.request(Method::GET, &pay_url),
             &[StatusCode::OK],
         )
         .await?;
     client
         .send(
             "POST /sim/pay/{order}",
-            client.request(Method::POST, &pay_url),
-            &[StatusCode::SEE_OTHER, StatusCode::FOUND, StatusCode::OK],
+            || client.request(Method::POST, &pay_url),
+            if client.restarts {
+                // Paid already (the answer was lost with a stop).
+                &[
+                    StatusCode::SEE_OTHER,
+                    StatusCode::FOUND,
+                    StatusCode::OK,
+                    StatusCode::CONFLICT,
+                ]
+            } else {
+                &[StatusCode::SEE_OTHER, StatusCode::FOUND, StatusCode::OK]
+            },
         )
         .await?;
     // The payment provider notifies the service (signed, asynchronously); the resident's page
     // shows when it has.
-    wait_for(client, "payment recorded", || async {
+    let state = wait_for(client, "payment recorded", || async {
         let view = client
             .send(
                 "GET /api/v1/applications/{number}",
-                client
-                    .request(Method::GET, &format!("/api/v1/applications/{number}"))
-                    .bearer_auth(&token),
+                || {
+                    client
+                        .request(Method::GET, &format!("/api/v1/applications/{number}"))
+                        .bearer_auth(&token)
+                },
                 &[StatusCode::OK],
             )
             .await?;
         let state = view["state"].as_str().unwrap_or_default();
         Ok(FINAL_STATES.contains(&state).then(|| state.to_owned()))
     })
-    .await
+    .await?;
+    ledger.ack(&number, Ack::Paid);
+    Ok(state)
 }
 
-/// A reviewer looks at the application, claims it and approves it.
-async fn approve(client: &Client, reviewer: &Reviewer, number: &str) -> Step<()> {
-    client
-        .send(
-            "GET /api/v1/officer/applications/{number}",
-            client
-                .request(
-                    Method::GET,
-                    &format!("/api/v1/officer/applications/{number}"),
-                )
-                .bearer_auth(&reviewer.token),
-            &[StatusCode::OK],
-        )
-        .await?;
-    for (endpoint, action) in [
-        ("POST /api/v1/officer/applications/{number}/claim", "claim"),
-        (
-            "POST /api/v1/officer/applications/{number}/approve",
-            "approve",
-        ),
-    ] {
-        client
+/// The SMS login: asks for a code, reads it from the simulator's outbox, logs in. A code the
+/// server used up without answering (it stopped in between) is asked for again, up to three
+/// times.
+async fn login(client: &Client, phone: &str) -> Step<String> {
+    let login_codes = || async {
+        let outbox = client
             .send(
-                endpoint,
-                client
-                    .request(
-                        Method::POST,
-                        &format!("/api/v1/officer/applications/{number}/{action}"),
-                    )
-                    .bearer_auth(&reviewer.token)
-                    .header("Idempotency-Key", format!("loadtest-{action}-{number}"))
-                    .json(&json!({})),
+                "GET /api/v1/sim/sms",
+                || {
+                    client
+                        .request(Method::GET, "/api/v1/sim/sms")
+                        .query(&[("phone", phone)])
+                },
                 &[StatusCode::OK],
             )
             .await?;
+        Ok::<Vec<String>, StepError>(
+            outbox
+                .as_array()
+                .map(|messages| {
+                    messages
+                        .iter()
+                        .filter(|m| m["template"] == "login_code")
+                        .filter_map(|m| login_code_in(m["text"].as_str().unwrap_or_default()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let before = login_codes().await?.len();
+        client
+            .send(
+                "POST /api/v1/auth/otp",
+                || {
+                    client
+                        .request(Method::POST, "/api/v1/auth/otp")
+                        .json(&json!({ "phone": phone }))
+                },
+                &[StatusCode::ACCEPTED],
+            )
+            .await?;
+        // The code arrives by SMS, as a person looks at their phone; one that does not come
+        // (an SMS can be lost: here, with a simulator stopped before it kept its outbox) is
+        // asked for again, as a person presses "resend".
+        let code = wait_within(
+            client,
+            "login code SMS",
+            client.step_timeout.min(Duration::from_secs(20)),
+            || async {
+                let codes = login_codes().await?;
+                Ok((codes.len() > before)
+                    .then(|| codes.last().cloned())
+                    .flatten())
+            },
+        )
+        .await;
+        let code = match code {
+            Ok(code) => code,
+            Err(_) if attempt < 3 => continue,
+            Err(e) => return Err(e),
+        };
+        let answer = client
+            .send(
+                "POST /api/v1/auth/login",
+                || {
+                    client
+                        .request(Method::POST, "/api/v1/auth/login")
+                        .json(&json!({ "phone": phone, "code": code }))
+                },
+                if attempt < 3 {
+                    &[
+                        StatusCode::OK,
+                        StatusCode::BAD_REQUEST,
+                        StatusCode::UNAUTHORIZED,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    ]
+                } else {
+                    &[StatusCode::OK]
+                },
+            )
+            .await?;
+        if let Some(token) = answer["token"].as_str() {
+            return Ok(token.to_owned());
+        }
+    }
+}
+
+/// A reviewer looks at the application, claims it and approves it.
+async fn approve(client: &Client, ledger: &Ledger, reviewer: &Reviewer, number: &str) -> Step<()> {
+    client
+        .send(
+            "GET /api/v1/officer/applications/{number}",
+            || {
+                client
+                    .request(
+                        Method::GET,
+                        &format!("/api/v1/officer/applications/{number}"),
+                    )
+                    .bearer_auth(&reviewer.token)
+            },
+            &[StatusCode::OK],
+        )
+        .await?;
+    for (endpoint, action, after) in [
+        (
+            "POST /api/v1/officer/applications/{number}/claim",
+            "claim",
+            &["under_review", "awaiting_payment"][..],
+        ),
+        (
+            "POST /api/v1/officer/applications/{number}/approve",
+            "approve",
+            &["awaiting_payment"][..],
+        ),
+    ] {
+        let mut attempt = 0;
+        let answer = loop {
+            attempt += 1;
+            let answer = client
+                .send(
+                    endpoint,
+                    || {
+                        client
+                            .request(
+                                Method::POST,
+                                &format!("/api/v1/officer/applications/{number}/{action}"),
+                            )
+                            .bearer_auth(&reviewer.token)
+                            .header("Idempotency-Key", format!("loadtest-{action}-{number}"))
+                            .json(&json!({}))
+                    },
+                    &[StatusCode::OK],
+                )
+                .await;
+            // After a restart the workers catch up on the application (a stale version: 409);
+            // the officer reloads and tries again.
+            match answer {
+                Err(_) if client.restarts && attempt < 3 => {
+                    if officer_state(client, reviewer, number)
+                        .await
+                        .is_ok_and(|s| after.contains(&s.as_str()))
+                    {
+                        break answer;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                _ => break answer,
+            }
+        };
+        let answer = reconcile(client, answer, async || {
+            let view = client
+                .send(
+                    "GET /api/v1/officer/applications/{number}",
+                    || {
+                        client
+                            .request(
+                                Method::GET,
+                                &format!("/api/v1/officer/applications/{number}"),
+                            )
+                            .bearer_auth(&reviewer.token)
+                    },
+                    &[StatusCode::OK],
+                )
+                .await?;
+            Ok(after.contains(&view["state"].as_str().unwrap_or_default()))
+        })
+        .await?;
+        if answer.is_some() {
+            ledger.ack(
+                number,
+                if action == "claim" {
+                    Ack::Claim
+                } else {
+                    Ack::Approve
+                },
+            );
+        }
     }
     Ok(())
 }
 
+/// The state of application `number`, as a reviewer sees it.
+async fn officer_state(client: &Client, reviewer: &Reviewer, number: &str) -> Step<String> {
+    let view = client
+        .send(
+            "GET /api/v1/officer/applications/{number}",
+            || {
+                client
+                    .request(
+                        Method::GET,
+                        &format!("/api/v1/officer/applications/{number}"),
+                    )
+                    .bearer_auth(&reviewer.token)
+            },
+            &[StatusCode::OK],
+        )
+        .await?;
+    Ok(view["state"].as_str().unwrap_or_default().to_owned())
+}
+
 /// Asks `check` every 50 ms, then less often, until it gives a value or the step times out.
-async fn wait_for<T, F, Fut>(client: &Client, what: &str, mut check: F) -> Step<T>
+async fn wait_for<T, F, Fut>(client: &Client, what: &str, check: F) -> Step<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Step<Option<T>>>,
+{
+    wait_within(client, what, client.step_timeout, check).await
+}
+
+/// [`wait_for`] with its own time limit.
+async fn wait_within<T, F, Fut>(
+    client: &Client,
+    what: &str,
+    limit: Duration,
+    mut check: F,
+) -> Step<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Step<Option<T>>>,
@@ -593,7 +884,7 @@ where
         if let Some(v) = check().await? {
             return Ok(v);
         }
-        if started.elapsed() > client.step_timeout {
+        if started.elapsed() > limit {
             return Err(client.journey_fail(format!("{what}: timeout")));
         }
         tokio::time::sleep(pause).await;
@@ -638,6 +929,141 @@ pub(crate) async fn noop_phase(
         failed,
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// A request the server acknowledged, to be found exactly once afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ack {
+    /// The upload of a slot, with the SHA-256 of the bytes sent.
+    Upload(&'static str, [u8; 32]),
+    Submit,
+    Claim,
+    Approve,
+    /// The payment notification, seen recorded (the application moved into production).
+    Paid,
+}
+
+/// Every acknowledged request of the run, by application.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    apps: std::sync::Mutex<BTreeMap<String, (String, Vec<Ack>)>>,
+}
+
+impl Ledger {
+    fn opened(&self, number: &str, token: &str) {
+        self.apps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(number.to_owned())
+            .or_insert_with(|| (token.to_owned(), Vec::new()));
+    }
+
+    fn ack(&self, number: &str, ack: Ack) {
+        if let Some((_, acks)) = self
+            .apps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(number)
+        {
+            acks.push(ack);
+        }
+    }
+}
+
+/// What the check after a run with stops found.
+#[derive(Debug, Default, Clone)]
+pub struct Durability {
+    pub applications: u64,
+    /// Acknowledged requests, by kind (uploads: the last one of each slot).
+    pub acknowledged: BTreeMap<&'static str, u64>,
+    /// Acknowledged requests found exactly once (uploads: the stored file is the one sent).
+    pub found_once: BTreeMap<&'static str, u64>,
+    /// Acknowledged requests not found, or found more than once: "number: what".
+    pub problems: Vec<String>,
+}
+
+/// Looks for every acknowledged request: each submission, claim, approval and payment once
+/// in the application's history, each upload's stored file equal to the bytes sent.
+pub(crate) async fn verify(client: &Client, ledger: &Ledger) -> Durability {
+    let apps = ledger
+        .apps
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let mut out = Durability::default();
+    for (number, (token, acks)) in apps {
+        out.applications += 1;
+        let timeline = client
+            .send(
+                "GET /api/v1/applications/{number}/timeline",
+                || {
+                    client
+                        .request(
+                            Method::GET,
+                            &format!("/api/v1/applications/{number}/timeline"),
+                        )
+                        .bearer_auth(&token)
+                },
+                &[StatusCode::OK],
+            )
+            .await;
+        let Ok(timeline) = timeline else {
+            out.problems.push(format!("{number}: timeline unreadable"));
+            continue;
+        };
+        let count = |event: &str| {
+            timeline["entries"]
+                .as_array()
+                .map_or(0, |e| e.iter().filter(|x| x["event"] == event).count())
+        };
+        // The last acknowledged upload of each slot is the one stored.
+        let mut uploads: BTreeMap<&'static str, [u8; 32]> = BTreeMap::new();
+        for ack in &acks {
+            let (what, event) = match ack {
+                Ack::Upload(slot, sha) => {
+                    uploads.insert(slot, *sha);
+                    continue;
+                }
+                Ack::Submit => ("submissions", "submit"),
+                Ack::Claim => ("claims", "claim"),
+                Ack::Approve => ("approvals", "approve"),
+                Ack::Paid => ("payments", "payment_confirmed"),
+            };
+            *out.acknowledged.entry(what).or_default() += 1;
+            match count(event) {
+                1 => *out.found_once.entry(what).or_default() += 1,
+                n => out
+                    .problems
+                    .push(format!("{number}: {event} found {n} times")),
+            }
+        }
+        for (slot, sha) in uploads {
+            *out.acknowledged.entry("uploads").or_default() += 1;
+            let stored = client
+                .http
+                .get(format!(
+                    "{}/api/v1/applications/{number}/files/{slot}",
+                    client.base
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await;
+            let same = match stored {
+                Ok(r) if r.status().is_success() => r
+                    .bytes()
+                    .await
+                    .is_ok_and(|b| <[u8; 32]>::from(Sha256::digest(&b)) == sha),
+                _ => false,
+            };
+            if same {
+                *out.found_once.entry("uploads").or_default() += 1;
+            } else {
+                out.problems
+                    .push(format!("{number}: {slot} not as uploaded"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -72,6 +72,12 @@ pub struct LoadtestArgs {
     /// Longest wait for one step of a journey (an SMS, an approval, a payment notification).
     #[arg(long, default_value_t = 120)]
     pub step_timeout_seconds: u64,
+    /// Kill the started server with SIGKILL this many times during the journeys, at random
+    /// moments (0.5 to 3 s apart, from `--seed`), starting it again each time; then check that
+    /// every acknowledged submission, upload, officer decision and payment is there exactly
+    /// once, and that every journey still completed (background work resumed).
+    #[arg(long, default_value_t = 0)]
+    pub kills: u32,
     /// Keep the started server's data folder here (it must not exist), instead of a
     /// temporary folder removed at the end.
     #[arg(long, value_name = "DIR")]
@@ -93,6 +99,13 @@ pub enum LoadtestError {
 /// Runs the load test and prints the report. Exit status 0 when every journey completed,
 /// 1 when some failed, 2 when the test could not run.
 pub fn run(args: LoadtestArgs, locale: Locale) -> std::process::ExitCode {
+    if args.kills > 0 && args.url.is_some() {
+        eprintln!(
+            "{}",
+            Message::new("loadtest-kills-need-own-server").render(locale)
+        );
+        return std::process::ExitCode::from(2);
+    }
     if args.journeys == 0 || args.concurrency == 0 || args.officers == 0 {
         eprintln!("{}", Message::new("loadtest-bad-counts").render(locale));
         return std::process::ExitCode::from(2);
@@ -104,7 +117,12 @@ pub fn run(args: LoadtestArgs, locale: Locale) -> std::process::ExitCode {
             } else {
                 println!("{}", report.render(locale));
             }
-            if report.failed_journeys() == 0 {
+            if report.failed_journeys() == 0
+                && report
+                    .durability
+                    .as_ref()
+                    .is_none_or(|d| d.problems.is_empty())
+            {
                 std::process::ExitCode::SUCCESS
             } else {
                 std::process::ExitCode::from(1)
@@ -150,6 +168,7 @@ async fn run_async(args: &LoadtestArgs, locale: Locale) -> Result<Report, Loadte
                     seed: args.seed,
                     postgres: args.postgres.clone(),
                     keep_data: args.keep_data.clone(),
+                    restarts: args.kills > 0,
                 })
                 .await?,
             )
@@ -160,10 +179,12 @@ async fn run_async(args: &LoadtestArgs, locale: Locale) -> Result<Report, Loadte
         (None, Some(s)) => s.base.clone(),
         (None, None) => unreachable!("a server was started when no URL was given"),
     };
-    let pid = started.as_ref().map(|s| s.pid).or(args.server_pid);
-    let outcome = drive(args, &base, residents, pid, locale).await;
-    if let Some(s) = started {
-        s.stop().await;
+    let started = started.map(|s| Arc::new(tokio::sync::Mutex::new(s)));
+    let outcome = drive(args, &base, residents, started.clone(), locale).await;
+    if let Some(s) = started
+        && let Ok(s) = Arc::try_unwrap(s)
+    {
+        s.into_inner().stop().await;
     }
     let mut report = outcome?;
     report.target = match (&args.url, &args.postgres) {
@@ -228,6 +249,10 @@ pub(crate) struct Recorder {
     /// Per kind ("endpoint: HTTP 409 api-…", "endpoint: timeout", …): how many.
     errors: Mutex<BTreeMap<String, u64>>,
     requests: AtomicU64,
+    /// Requests sent again because the first got no answer.
+    retries: AtomicU64,
+    /// Steps whose answer was lost with a stopped server, found done on a second look.
+    reconciled: AtomicU64,
 }
 
 impl Recorder {
@@ -257,12 +282,22 @@ async fn drive(
     args: &LoadtestArgs,
     base: &str,
     residents: Vec<(SyntheticPerson, Request)>,
-    pid: Option<u32>,
+    server: Option<Arc<tokio::sync::Mutex<server::StartedServer>>>,
     locale: Locale,
 ) -> Result<Report, LoadtestError> {
+    let pid_now = async || match &server {
+        Some(s) => Some(s.lock().await.pid),
+        None => args.server_pid,
+    };
+    let pid = pid_now().await;
     let recorder = Arc::new(Recorder::default());
-    let client = journey::Client::new(base, recorder.clone(), args.step_timeout_seconds)
-        .map_err(|e| LoadtestError::Setup(e.to_string()))?;
+    let client = journey::Client::new(
+        base,
+        recorder.clone(),
+        args.step_timeout_seconds,
+        args.kills > 0,
+    )
+    .map_err(|e| LoadtestError::Setup(e.to_string()))?;
     let reviewers = journey::reviewer_sessions(&client)
         .await
         .map_err(|e| LoadtestError::Setup(e.to_string()))?;
@@ -284,18 +319,68 @@ async fn drive(
     let cpu_before = pid.and_then(server::cpu_seconds);
     let machine_before = server::machine_ticks();
     let started = Instant::now();
+    let ledger = Arc::new(journey::Ledger::default());
+    let stop_chaos = Arc::new(tokio::sync::Notify::new());
+    let chaos = match (&server, args.kills) {
+        (Some(server), kills) if kills > 0 => {
+            let (server, stop, bar, seed) =
+                (server.clone(), stop_chaos.clone(), bar.clone(), args.seed);
+            Some(tokio::spawn(async move {
+                let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                let mut done = 0u32;
+                while done < kills {
+                    // xorshift64: the same moments for the same seed.
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    let pause = Duration::from_millis(500 + rng % 2500);
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = stop.notified() => break,
+                    }
+                    let mut s = server.lock().await;
+                    s.kill_and_restart().await?;
+                    done += 1;
+                    bar.set_message(format!("SIGKILL ×{done}"));
+                }
+                Ok(done)
+            }))
+        }
+        _ => None,
+    };
     let outcomes = journey::run_all(
         &client,
         residents,
         reviewers,
-        args.concurrency,
-        args.officers,
+        journey::Staffing {
+            concurrency: args.concurrency,
+            officers: args.officers,
+        },
+        &ledger,
         &bar,
         locale,
     )
     .await;
     let journey_time = started.elapsed();
+    stop_chaos.notify_one();
+    let kills = match chaos {
+        Some(task) => Some(
+            task.await
+                .map_err(|e| LoadtestError::Server(e.to_string()))??,
+        ),
+        None => None,
+    };
     bar.finish_and_clear();
+    let durability = match kills {
+        Some(_) => Some(journey::verify(&client, &ledger).await),
+        None => None,
+    };
+    // After a restart the process is another: its CPU and memory are not the run's.
+    let pid = if kills.is_some_and(|k| k > 0) {
+        None
+    } else {
+        pid
+    };
     let cpu_after = pid.and_then(server::cpu_seconds);
     let machine_after = server::machine_ticks();
     let journey_requests = recorder.requests.load(Ordering::Relaxed);
@@ -338,6 +423,10 @@ async fn drive(
             _ => None,
         },
         server_peak_rss_kib: pid.and_then(server::peak_rss_kib),
+        kills,
+        retries: recorder.retries.load(Ordering::Relaxed),
+        reconciled: recorder.reconciled.load(Ordering::Relaxed),
+        durability,
         machine_busy_share: match (machine_before, machine_after) {
             (Some(a), Some(b)) => server::busy_share(a, b),
             _ => None,

@@ -68,6 +68,14 @@ pub struct Report {
     pub server_cpu_seconds: Option<f64>,
     pub server_peak_rss_kib: Option<u64>,
     pub machine_busy_share: Option<f64>,
+    /// Times the server was killed and started again (`--kills`).
+    pub kills: Option<u32>,
+    /// Requests sent again because the first got no answer.
+    pub retries: u64,
+    /// Steps whose answer was lost with a stop, found done on a second look.
+    pub reconciled: u64,
+    /// The check of every acknowledged request after a run with stops.
+    pub durability: Option<super::journey::Durability>,
 }
 
 impl Report {
@@ -138,6 +146,15 @@ impl Report {
             "server_cpu_share": self.server_cpu_seconds.map(|c| c / self.journey_seconds.max(1e-9)),
             "server_peak_rss_mib": self.server_peak_rss_kib.map(|k| k as f64 / 1024.0),
             "machine_busy_share": self.machine_busy_share,
+            "kills": self.kills,
+            "retries": self.retries,
+            "reconciled": self.reconciled,
+            "durability": self.durability.as_ref().map(|d| json!({
+                "applications": d.applications,
+                "acknowledged": d.acknowledged,
+                "found_once": d.found_once,
+                "problems": d.problems,
+            })),
         })
     }
 
@@ -225,6 +242,26 @@ impl Report {
                 p.max
             ));
         }
+        if let (Some(kills), Some(d)) = (self.kills, &self.durability) {
+            let found: Vec<String> = d
+                .found_once
+                .iter()
+                .map(|(what, n)| format!("{what} {n}"))
+                .collect();
+            out.push(
+                m("loadtest-report-durability")
+                    .with("kills", i64::from(kills))
+                    .with("retries", self.retries as i64)
+                    .with("reconciled", self.reconciled as i64)
+                    .with("applications", d.applications as i64)
+                    .with("found", found.join(", "))
+                    .with("problems", d.problems.len() as i64)
+                    .render(locale),
+            );
+            for p in &d.problems {
+                out.push(format!("  {p}"));
+            }
+        }
         out.push(String::new());
         if self.errors.is_empty() {
             out.push(m("loadtest-report-no-errors").render(locale));
@@ -294,6 +331,10 @@ mod tests {
             server_cpu_seconds: None,
             server_peak_rss_kib: None,
             machine_busy_share: None,
+            kills: None,
+            retries: 0,
+            reconciled: 0,
+            durability: None,
         };
         assert_eq!(report.failed_journeys(), 2);
         assert_eq!(report.journeys_per_second(), 2.0);

@@ -14,12 +14,19 @@ pub struct ServerOptions {
     pub seed: u64,
     pub postgres: Option<String>,
     pub keep_data: Option<PathBuf>,
+    /// The server will be stopped and started again: shorter job leases, so that work a stopped
+    /// process had taken is picked up again within seconds rather than a minute, and the
+    /// simulators' state written before they answer.
+    pub restarts: bool,
 }
 
 pub struct StartedServer {
     pub base: String,
     pub pid: u32,
     child: tokio::process::Child,
+    data: PathBuf,
+    port: u16,
+    env: Vec<(String, String)>,
     /// Removed on drop unless the data is kept.
     _temp: Option<tempfile::TempDir>,
     /// The fresh database (admin URL, name), dropped at the end.
@@ -59,45 +66,58 @@ impl StartedServer {
             .map_err(|e| LoadtestError::Setup(format!("no free port: {e}")))?
             .port();
         let base = format!("http://127.0.0.1:{port}");
-        let log = std::fs::File::create(data.join("server.log"))
-            .map_err(|e| LoadtestError::Setup(format!("server log: {e}")))?;
-        let exe = std::env::current_exe()
-            .map_err(|e| LoadtestError::Setup(format!("this program's path: {e}")))?;
-        let mut cmd = tokio::process::Command::new(exe);
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data")
-            .arg(&data)
-            .env("WANGBAN_PUBLIC_URL", &base)
-            .env(
-                "WANGBAN_SIMULATORS__REGISTRY__SYNTHETIC_POPULATION",
+        let mut env = vec![
+            ("WANGBAN_PUBLIC_URL".to_owned(), base.clone()),
+            (
+                "WANGBAN_SIMULATORS__REGISTRY__SYNTHETIC_POPULATION".to_owned(),
                 options.population.to_string(),
-            )
-            .env(
-                "WANGBAN_SIMULATORS__REGISTRY__SYNTHETIC_SEED",
+            ),
+            (
+                "WANGBAN_SIMULATORS__REGISTRY__SYNTHETIC_SEED".to_owned(),
                 options.seed.to_string(),
-            )
-            .env("WANGBAN_OTP__PER_ADDRESS_PER_HOUR", "100000000")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log.try_clone().map_err(|e| {
-                LoadtestError::Setup(format!("server log: {e}"))
-            })?))
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true);
-        if let Some((admin, name)) = &database {
-            cmd.env("WANGBAN_DATABASE__URL", database_url(admin, name));
+            ),
+            (
+                "WANGBAN_OTP__PER_ADDRESS_PER_HOUR".to_owned(),
+                "100000000".to_owned(),
+            ),
+        ];
+        if options.restarts {
+            env.push(("WANGBAN_WORKERS__LEASE_SECONDS".to_owned(), "5".to_owned()));
+            // The simulated outside world must not forget what it answered when wangban's
+            // process is killed: the real SMS gateway and payment provider would not.
+            env.push((
+                "WANGBAN_SIMULATORS__SNAPSHOT_DEBOUNCE_MS".to_owned(),
+                "0".to_owned(),
+            ));
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| LoadtestError::Server(format!("could not start the server: {e}")))?;
-        let pid = child.id().unwrap_or_default();
-        // Ready when /ready answers 200 (migrations done, population generated).
+        if let Some((admin, name)) = &database {
+            env.push((
+                "WANGBAN_DATABASE__URL".to_owned(),
+                database_url(admin, name),
+            ));
+        }
+        let child = spawn(&data, port, &env)?;
+        let mut server = StartedServer {
+            base,
+            pid: child.id().unwrap_or_default(),
+            child,
+            data,
+            port,
+            env,
+            _temp: temp,
+            database,
+        };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    /// Waits until `/ready` answers 200 (migrations done, population generated).
+    async fn wait_ready(&mut self) -> Result<(), LoadtestError> {
         let http = reqwest::Client::new();
         let started = Instant::now();
         loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let log = std::fs::read_to_string(data.join("server.log")).unwrap_or_default();
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(self.data.join("server.log")).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(20).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 return Err(LoadtestError::Server(format!(
@@ -105,26 +125,29 @@ impl StartedServer {
                     tail.join("\n")
                 )));
             }
-            if let Ok(r) = http.get(format!("{base}/ready")).send().await
+            if let Ok(r) = http.get(format!("{}/ready", self.base)).send().await
                 && r.status().is_success()
             {
-                break;
+                return Ok(());
             }
             if started.elapsed() > Duration::from_secs(120) {
-                let _ = child.kill().await;
+                let _ = self.child.kill().await;
                 return Err(LoadtestError::Server(
                     "the server was not ready within 120 s".to_owned(),
                 ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(StartedServer {
-            base,
-            pid,
-            child,
-            _temp: temp,
-            database,
-        })
+    }
+
+    /// Kills the server with SIGKILL (no chance to finish anything) and starts it again on
+    /// the same data, port and database.
+    pub async fn kill_and_restart(&mut self) -> Result<(), LoadtestError> {
+        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
+        self.child = spawn(&self.data, self.port, &self.env)?;
+        self.pid = self.child.id().unwrap_or_default();
+        self.wait_ready().await
     }
 
     /// Stops the server and drops its database.
@@ -139,6 +162,36 @@ impl StartedServer {
                 .await;
         }
     }
+}
+
+/// `wangban serve` on `data` at 127.0.0.1:`port`, its output appended to `server.log`.
+fn spawn(
+    data: &std::path::Path,
+    port: u16,
+    env: &[(String, String)],
+) -> Result<tokio::process::Child, LoadtestError> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.join("server.log"))
+        .map_err(|e| LoadtestError::Setup(format!("server log: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| LoadtestError::Setup(format!("this program's path: {e}")))?;
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data")
+        .arg(data)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log.try_clone().map_err(|e| {
+            LoadtestError::Setup(format!("server log: {e}"))
+        })?))
+        .stderr(Stdio::from(log))
+        .kill_on_drop(true);
+    cmd.spawn()
+        .map_err(|e| LoadtestError::Server(format!("could not start the server: {e}")))
 }
 
 /// Creates `wangban_loadtest_<random>` on the server of `admin`.
