@@ -7,7 +7,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use wangban_core::calendar::WorkingCalendar;
 use wangban_core::document::DocumentNumberRules;
@@ -15,6 +14,10 @@ use wangban_gateways::{Clock, Gateways, Simulators};
 use wangban_store::Store;
 use wangban_store::blobs::Blobs;
 
+use crate::api::audit::AUDIT_ROLES;
+use crate::api::dashboard::DASHBOARD_ROLES;
+use crate::auth::CASEWORK_ROLES;
+use crate::routes::{Access, Routes};
 use crate::settings::Settings;
 use crate::{api, sim, web};
 
@@ -64,78 +67,116 @@ impl AppState {
     }
 }
 
-/// Every route of the service.
+/// Every route of the service with who may use it (`crate::routes`: the one place routes are
+/// added; the authorisation matrix in `tests/it/authz.rs` checks each declaration). Bodies sent
+/// to the JSON API may be as large as `api_body_limit` (an upload); pages keep axum's default.
+pub fn routes(api_body_limit: usize) -> Routes {
+    use Access::*;
+    let api = Routes::new()
+        .get("/openapi.json", Public, crate::openapi::document)
+        .post("/auth/otp", Public, api::auth::request_code)
+        .post("/auth/login", Public, api::auth::login)
+        .post("/auth/logout", Applicant, api::auth::logout)
+        .get("/me", Applicant, api::auth::me)
+        .post("/identity/verify", Applicant, api::identity::verify)
+        .get("/eligibility", Applicant, api::eligibility::check)
+        .get("/guide", Public, api::guide::guide)
+        .get("/halls", Public, api::guide::halls)
+        .post("/applications", Applicant, api::applications::create)
+        .get("/applications", Applicant, api::applications::list)
+        .get("/applications/{number}", Owner, api::applications::get)
+        .patch("/applications/{number}", Owner, api::applications::update)
+        .put(
+            "/applications/{number}/files/{slot}",
+            Owner,
+            api::uploads::upload,
+        )
+        .get(
+            "/applications/{number}/files/{slot}",
+            Owner,
+            api::uploads::download,
+        )
+        .post(
+            "/applications/{number}/files/{slot}/judgement",
+            Owner,
+            api::uploads::request_judgement,
+        )
+        .post(
+            "/applications/{number}/submit",
+            Owner,
+            api::applications::submit,
+        )
+        .post(
+            "/applications/{number}/correction",
+            Owner,
+            api::applications::correct,
+        )
+        .post(
+            "/applications/{number}/withdraw",
+            Owner,
+            api::applications::withdraw,
+        )
+        .post(
+            "/applications/{number}/payment",
+            Owner,
+            api::payments::start,
+        )
+        .get(
+            "/applications/{number}/timeline",
+            Owner,
+            api::applications::timeline,
+        )
+        .post("/payments/notify", Signed, api::payments::notify)
+        .post("/officer/login", Public, api::officer::login)
+        .post(
+            "/officer/login/totp",
+            PendingOfficer,
+            api::officer::login_totp,
+        )
+        .get(
+            "/officer/queue",
+            Officer(CASEWORK_ROLES),
+            api::officer::queue,
+        )
+        .get(
+            "/officer/dashboard",
+            Officer(DASHBOARD_ROLES),
+            api::dashboard::get,
+        )
+        .get(
+            "/officer/applications/{number}",
+            Officer(CASEWORK_ROLES),
+            api::officer::detail,
+        )
+        .post(
+            "/officer/applications/{number}/{action}",
+            OfficerStep,
+            api::officer::act,
+        )
+        .get(
+            "/officer/applications/{number}/files/{slot}",
+            Officer(CASEWORK_ROLES),
+            api::officer::file,
+        )
+        .get("/audit", Officer(AUDIT_ROLES), api::audit::list)
+        .get("/statistics", Public, api::statistics::get)
+        .get("/sim/sms", Sim, api::sim::sms_outbox)
+        .map_router(|r| r.layer(DefaultBodyLimit::max(api_body_limit)));
+    Routes::new()
+        .nest("/api/v1", api)
+        .merge(web::routes())
+        .get("/health", Public, api::health::health)
+        .get("/ready", Public, api::health::ready)
+        .get("/metrics", Operator, crate::ops::metrics)
+        .merge(sim::routes())
+}
+
+/// Every route of the service, with the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings.uploads.max_bytes + 64 * 1024;
     let https = state.settings.public_url().starts_with("https://");
-    let api = Router::new()
-        .route("/openapi.json", get(crate::openapi::document))
-        .route("/auth/otp", post(api::auth::request_code))
-        .route("/auth/login", post(api::auth::login))
-        .route("/auth/logout", post(api::auth::logout))
-        .route("/me", get(api::auth::me))
-        .route("/identity/verify", post(api::identity::verify))
-        .route("/eligibility", get(api::eligibility::check))
-        .route("/guide", get(api::guide::guide))
-        .route("/halls", get(api::guide::halls))
-        .route(
-            "/applications",
-            post(api::applications::create).get(api::applications::list),
-        )
-        .route(
-            "/applications/{number}",
-            get(api::applications::get).patch(api::applications::update),
-        )
-        .route(
-            "/applications/{number}/files/{slot}",
-            put(api::uploads::upload).get(api::uploads::download),
-        )
-        .route(
-            "/applications/{number}/files/{slot}/judgement",
-            post(api::uploads::request_judgement),
-        )
-        .route(
-            "/applications/{number}/submit",
-            post(api::applications::submit),
-        )
-        .route(
-            "/applications/{number}/correction",
-            post(api::applications::correct),
-        )
-        .route(
-            "/applications/{number}/withdraw",
-            post(api::applications::withdraw),
-        )
-        .route("/applications/{number}/payment", post(api::payments::start))
-        .route(
-            "/applications/{number}/timeline",
-            get(api::applications::timeline),
-        )
-        .route("/payments/notify", post(api::payments::notify))
-        .route("/officer/login", post(api::officer::login))
-        .route("/officer/login/totp", post(api::officer::login_totp))
-        .route("/officer/queue", get(api::officer::queue))
-        .route("/officer/dashboard", get(api::dashboard::get))
-        .route("/officer/applications/{number}", get(api::officer::detail))
-        .route(
-            "/officer/applications/{number}/{action}",
-            post(api::officer::act),
-        )
-        .route(
-            "/officer/applications/{number}/files/{slot}",
-            get(api::officer::file),
-        )
-        .route("/audit", get(api::audit::list))
-        .route("/statistics", get(api::statistics::get))
-        .route("/sim/sms", get(api::sim::sms_outbox))
-        .layer(DefaultBodyLimit::max(upload_limit));
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(web::routes())
-        .route("/health", get(api::health::health))
-        .route("/ready", get(api::health::ready))
-        .route("/metrics", get(crate::ops::metrics))
-        .merge(sim::routes())
+    let (routes, _) = routes(upload_limit).into_parts();
+    routes
         .fallback(api::health::not_found)
         .layer(axum::middleware::from_fn(crate::error::localize))
         .layer(axum::middleware::map_response(

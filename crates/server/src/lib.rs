@@ -20,6 +20,7 @@ mod html;
 pub mod openapi;
 pub mod ops;
 pub mod password;
+pub mod routes;
 pub mod service;
 pub mod settings;
 mod sim;

@@ -1,20 +1,20 @@
 //! The simulators' own pages: the SMS outbox (`/sim/sms`) and the payment provider's hosted
 //! payment page (`/sim/pay/{order}`), as the real systems would show them.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiPath, Lang};
 use crate::html::{escape, page, t};
+use crate::routes::{Access, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sim/sms", get(sms_page))
-        .route("/sim/pay/{order}", get(pay_page).post(pay))
-        .route("/sim/pay/{order}/cancel", axum::routing::post(cancel))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/sim/sms", Access::Sim, sms_page)
+        .get("/sim/pay/{order}", Access::Sim, pay_page)
+        .post("/sim/pay/{order}", Access::Sim, pay)
+        .post("/sim/pay/{order}/cancel", Access::Sim, cancel)
 }
 
 async fn sms_page(State(state): State<AppState>, Lang(locale): Lang) -> Html<String> {

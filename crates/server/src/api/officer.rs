@@ -462,6 +462,29 @@ pub async fn act(
     ))
 }
 
+/// The casework step a path names (`/officer/applications/{number}/{action}`).
+pub fn step_event(action: &str) -> Option<EventKind> {
+    Some(match action {
+        "claim" => EventKind::Claim,
+        "release" => EventKind::Release,
+        "request-correction" => EventKind::RequestCorrection,
+        "approve" => EventKind::Approve,
+        "reject" => EventKind::Reject,
+        "produced" => EventKind::Produced,
+        "dispatch" => EventKind::Dispatch,
+        "send-to-hall" => EventKind::SendToHall,
+        "collected" => EventKind::Collected,
+        _ => return None,
+    })
+}
+
+/// Whether the state machine lets `role` take `step` in some state.
+pub fn may_take(role: Actor, step: EventKind) -> bool {
+    TRANSITIONS
+        .iter()
+        .any(|t| t.event == step && t.actors.contains(&role))
+}
+
 /// A casework step (shared by the API and the pages): checks the role against the state
 /// machine's table, then the step's data, then commits it with its effects. With
 /// `expected_version`, a change made since the officer looked is a 409 (stale).
@@ -473,31 +496,18 @@ pub async fn perform(
     body: CaseworkBody,
     expected_version: Option<i64>,
 ) -> Result<Loaded, ApiError> {
-    let kind = match action {
-        "claim" => EventKind::Claim,
-        "release" => EventKind::Release,
-        "request-correction" => EventKind::RequestCorrection,
-        "approve" => EventKind::Approve,
-        "reject" => EventKind::Reject,
-        "produced" => EventKind::Produced,
-        "dispatch" => EventKind::Dispatch,
-        "send-to-hall" => EventKind::SendToHall,
-        "collected" => EventKind::Collected,
-        _ => return Err(ApiError::not_found()),
-    };
+    let kind = step_event(action).ok_or_else(ApiError::not_found)?;
+    // A role that may never take this step is refused before anything else is looked at, the
+    // application included: its answer must not tell whether the number exists.
+    if !may_take(officer.role, kind) {
+        return Err(ApiError::forbidden().with_detail(json!({ "reason": "actor_not_permitted" })));
+    }
     let loaded = load_for_officer(state, number).await?;
     if let Some(v) = expected_version
         && v != loaded.row.version
     {
         return Err(ApiError::key(StatusCode::CONFLICT, "api-conflict")
             .with_detail(json!({ "reason": "stale_version" })));
-    }
-    // A role that may never take this step is refused before anything else is looked at.
-    if !TRANSITIONS
-        .iter()
-        .any(|t| t.event == kind && t.actors.contains(&officer.role))
-    {
-        return Err(ApiError::forbidden().with_detail(json!({ "reason": "actor_not_permitted" })));
     }
     let me = officer.officer.id;
     let now = state.now();

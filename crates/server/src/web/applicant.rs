@@ -4,11 +4,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use wangban_core::i18n::{Locale, Message};
 
@@ -16,19 +14,23 @@ use super::{CsrfOnly, FieldError, T, check_csrf, csrf, page};
 use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, Lang};
+use crate::routes::{Access, Routes};
 
 mod apply;
 mod session;
 
 /// The applicant's page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login_send))
-        .route("/login/code", post(login_verify))
-        .route("/applications", get(applications))
-        .route("/identity", get(identity_form).post(identity_submit))
-        .route("/eligibility", get(eligibility))
-        .route("/logout", post(logout))
+pub fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/login", Public, login_form)
+        .post("/login", Public, login_send)
+        .post("/login/code", Public, login_verify)
+        .get("/applications", Applicant, applications)
+        .get("/identity", Applicant, identity_form)
+        .post("/identity", Applicant, identity_submit)
+        .get("/eligibility", Applicant, eligibility)
+        .post("/logout", Logout, logout)
         .merge(apply::routes())
         .merge(session::routes())
 }

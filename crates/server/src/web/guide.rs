@@ -2,11 +2,9 @@
 //! the configuration) and the reception-hall directory (`/halls`). No login needed.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use wangban_core::area::AreaCode;
 use wangban_core::halls::{Hall, HallDirectory};
 use wangban_core::i18n::{Locale, Message};
@@ -14,12 +12,13 @@ use wangban_core::i18n::{Locale, Message};
 use super::{T, page};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiPath, Lang};
+use crate::routes::{Access, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/guide", get(index))
-        .route("/guide/{slug}", get(guide_page))
-        .route("/halls", get(halls))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/guide", Access::Public, index)
+        .get("/guide/{slug}", Access::Public, guide_page)
+        .get("/halls", Access::Public, halls)
 }
 
 struct Entry {

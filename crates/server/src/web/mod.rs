@@ -8,11 +8,9 @@
 //! every page), else `Accept-Language`, else zh-CN.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
 use base64::Engine;
 use serde::Deserialize;
 use wangban_core::i18n::{Locale, Message};
@@ -20,6 +18,7 @@ use wangban_core::i18n::{Locale, Message};
 use crate::app::AppState;
 use crate::demo::{DEMO_OFFICERS, DEMO_PASSWORD, current_code};
 use crate::error::{ApiError, Lang};
+use crate::routes::{Access, Routes};
 
 pub mod applicant;
 pub mod guide;
@@ -242,13 +241,13 @@ pub async fn start(State(state): State<AppState>, Lang(locale): Lang) -> Respons
 }
 
 /// Every page route: the shared ones here, then each audience's own.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(start))
-        .route("/static/style.css", get(stylesheet))
-        .route("/lang/{tag}", get(switch_language))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", Access::Public, start)
+        .get("/static/style.css", Access::Public, stylesheet)
+        .get("/lang/{tag}", Access::Public, switch_language)
         .merge(guide::routes())
-        .route("/statistics", get(statistics::statistics))
+        .get("/statistics", Access::Public, statistics::statistics)
         .merge(applicant::routes())
         .merge(officer::routes())
 }

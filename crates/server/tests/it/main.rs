@@ -4,6 +4,7 @@
 
 mod applicant_pages;
 mod at_rest;
+mod authz;
 mod browser;
 mod errors;
 mod forms;

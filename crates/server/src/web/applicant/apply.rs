@@ -4,11 +4,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use serde::Deserialize;
 use wangban_core::i18n::{Locale, Message};
@@ -25,38 +23,35 @@ use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, ApiPath, Lang};
 use crate::form::{Delivery, FormUpdate, PostalAddress, SLOTS};
+use crate::routes::{Access, Routes};
 use crate::service::Loaded;
 
 /// Minutes before the idle timeout at which `session.js` warns (the page tells the script).
 pub const SESSION_WARN_MINUTES: i64 = 5;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/applications/new", post(start))
-        .route("/applications/{number}", get(overview))
-        .route(
-            "/applications/{number}/details",
-            get(details_form).post(details_save),
-        )
-        .route(
-            "/applications/{number}/delivery",
-            get(delivery_form).post(delivery_save),
-        )
-        .route(
-            "/applications/{number}/files/{slot}",
-            get(upload_form).post(upload_save),
-        )
-        .route("/applications/{number}/files/{slot}/image", get(image))
-        .route(
+pub fn routes() -> Routes {
+    use Access::*;
+    Routes::new()
+        .post("/applications/new", Applicant, start)
+        .get("/applications/{number}", Owner, overview)
+        .get("/applications/{number}/details", Owner, details_form)
+        .post("/applications/{number}/details", Owner, details_save)
+        .get("/applications/{number}/delivery", Owner, delivery_form)
+        .post("/applications/{number}/delivery", Owner, delivery_save)
+        .get("/applications/{number}/files/{slot}", Owner, upload_form)
+        .post("/applications/{number}/files/{slot}", Owner, upload_save)
+        .get("/applications/{number}/files/{slot}/image", Owner, image)
+        .post(
             "/applications/{number}/files/{slot}/judgement",
-            post(judgement),
+            Owner,
+            judgement,
         )
-        .route("/applications/{number}/check", get(check))
-        .route("/applications/{number}/submit", post(submit))
-        .route("/applications/{number}/confirmation", get(confirmation))
-        .route("/applications/{number}/correction", post(correction))
-        .route("/applications/{number}/withdraw", post(withdraw))
-        .route("/applications/{number}/payment", post(payment))
+        .get("/applications/{number}/check", Owner, check)
+        .post("/applications/{number}/submit", Owner, submit)
+        .get("/applications/{number}/confirmation", Owner, confirmation)
+        .post("/applications/{number}/correction", Owner, correction)
+        .post("/applications/{number}/withdraw", Owner, withdraw)
+        .post("/applications/{number}/payment", Owner, payment)
 }
 
 fn to_login() -> Response {

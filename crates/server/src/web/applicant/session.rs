@@ -4,11 +4,9 @@
 
 use axum::Form;
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -16,11 +14,12 @@ use super::super::check_csrf;
 use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::ApiError;
+use crate::routes::{Access, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/static/session.js", get(script))
-        .route("/session/extend", post(extend))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/static/session.js", Access::Public, script)
+        .post("/session/extend", Access::Applicant, extend)
 }
 
 async fn script() -> Response {

@@ -563,6 +563,15 @@ pub async fn act(
         Ok(o) => o,
         Err(r) => return Ok(*r),
     };
+    // The role before anything else, as the API does: a step the role may never take is a
+    // 403 whatever the form says and whether or not the application exists.
+    match crate::api::officer::step_event(&action) {
+        None => return Ok(super::not_found(&officer, locale, &headers)),
+        Some(step) if !crate::api::officer::may_take(officer.role, step) => {
+            return Ok(super::forbidden(&officer, locale, &headers, "/officer"));
+        }
+        Some(_) => {}
+    }
     let items: Vec<(String, String)> = fields
         .iter()
         .filter_map(|(k, v)| {

@@ -9,11 +9,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use wangban_core::i18n::Locale;
 use wangban_core::state::{Actor, EventKind, TRANSITIONS};
@@ -22,6 +20,7 @@ use super::{FieldError, T, check_csrf, csrf, page};
 use crate::app::AppState;
 use crate::auth::{OFFICER_COOKIE, OfficerAuth, PendingOfficer};
 use crate::error::{ApiError, Lang};
+use crate::routes::{Access, Routes};
 use crate::web::CsrfOnly;
 
 mod audit;
@@ -30,27 +29,59 @@ mod dashboard;
 mod lists;
 
 /// The officers' page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/officer/login", get(login_form).post(login_submit))
-        .route("/officer/totp", get(totp_form).post(totp_submit))
-        .route("/officer/logout", post(logout))
-        .route("/officer", get(lists::queue))
-        .route("/officer/production", get(lists::production))
-        .route("/officer/dispatch", get(lists::dispatch))
-        .route("/officer/pickup", get(lists::pickup))
-        .route("/officer/dashboard", get(dashboard::dashboard))
-        .route("/officer/dashboard.csv", get(dashboard::csv))
-        .route("/officer/audit", get(audit::page))
-        .route("/officer/applications/{number}", get(cases::view))
-        .route("/officer/applications/{number}/reveal", post(cases::reveal))
-        .route(
-            "/officer/applications/{number}/act/{action}",
-            post(cases::act),
+pub fn routes() -> Routes {
+    use crate::api::audit::AUDIT_ROLES;
+    use crate::api::dashboard::DASHBOARD_ROLES;
+    use crate::auth::CASEWORK_ROLES;
+    use Access::*;
+    Routes::new()
+        .get("/officer/login", Public, login_form)
+        .post("/officer/login", Public, login_submit)
+        .get("/officer/totp", PendingOfficer, totp_form)
+        .post("/officer/totp", PendingOfficer, totp_submit)
+        .post("/officer/logout", Logout, logout)
+        .get("/officer", Officer(CASEWORK_ROLES), lists::queue)
+        .get(
+            "/officer/production",
+            Officer(CASEWORK_ROLES),
+            lists::production,
         )
-        .route(
+        .get(
+            "/officer/dispatch",
+            Officer(CASEWORK_ROLES),
+            lists::dispatch,
+        )
+        .get("/officer/pickup", Officer(CASEWORK_ROLES), lists::pickup)
+        .get(
+            "/officer/dashboard",
+            Officer(DASHBOARD_ROLES),
+            dashboard::dashboard,
+        )
+        .get(
+            "/officer/dashboard.csv",
+            Officer(DASHBOARD_ROLES),
+            dashboard::csv,
+        )
+        .get("/officer/audit", Officer(AUDIT_ROLES), audit::page)
+        .get(
+            "/officer/applications/{number}",
+            Officer(CASEWORK_ROLES),
+            cases::view,
+        )
+        .post(
+            "/officer/applications/{number}/reveal",
+            Officer(CASEWORK_ROLES),
+            cases::reveal,
+        )
+        .post(
+            "/officer/applications/{number}/act/{action}",
+            OfficerStep,
+            cases::act,
+        )
+        .get(
             "/officer/applications/{number}/files/{slot}",
-            get(cases::file),
+            Officer(CASEWORK_ROLES),
+            cases::file,
         )
 }
 
@@ -180,7 +211,7 @@ fn refusal(
 }
 
 /// The 403 page for an officer whose role may not see a page.
-fn forbidden(
+pub(crate) fn forbidden(
     officer: &OfficerAuth,
     locale: Locale,
     headers: &HeaderMap,
