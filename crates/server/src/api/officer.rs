@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -395,7 +396,7 @@ fn mask_document(n: &str) -> String {
 }
 
 /// The body of a casework action (fields depend on the action).
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CaseworkBody {
     /// request-correction: what to correct and why.
@@ -409,7 +410,7 @@ pub struct CaseworkBody {
     pub document_number: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionItemBody {
     /// id_photo | signature | id_card_front | id_card_back | name_pinyin | address | …
@@ -434,9 +435,11 @@ fn note(n: Option<String>) -> Result<Option<String>, ApiError> {
 /// A casework step: `claim`, `release`, `request-correction`, `approve`, `reject`,
 /// `produced`, `dispatch`, `send-to-hall`, `collected`. Refused with 403 for a role that may
 /// never take the step, 409 when the application is not in a state that allows it or another
-/// officer got there first.
+/// officer got there first. With an `Idempotency-Key`, a retry of the same step gets the first
+/// answer (and a retry while the first is still running a 409 saying so).
 #[utoipa::path(post, path = "/api/v1/officer/applications/{number}/{action}", tag = "officer",
-    params(("number" = String, Path), ("action" = String, Path)),
+    params(("number" = String, Path), ("action" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry key: a retry gets the first answer")),
     request_body(content = Option<CaseworkBody>),
     responses((status = 200, body = ApplicationView), (status = 403), (status = 404), (status = 409),
               (status = 422)),
@@ -445,21 +448,25 @@ pub async fn act(
     State(state): State<AppState>,
     Lang(locale): Lang,
     officer: OfficerAuth,
+    headers: HeaderMap,
     ApiPath((number, action)): ApiPath<(String, String)>,
     OptionalJson(body): OptionalJson<CaseworkBody>,
-) -> Result<Json<ApplicationView>, ApiError> {
-    let loaded = perform(
-        &state,
-        &officer,
-        &number,
-        &action,
-        body.unwrap_or_default(),
-        None,
-    )
-    .await?;
-    Ok(Json(
-        application_view(&state, &loaded, officer.role, locale).await?,
-    ))
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let key = crate::api::idempotency_key(&headers)?;
+    let body = body.unwrap_or_default();
+    let request = json!({
+        "number": number,
+        "action": action,
+        "body": serde_json::to_value(&body).unwrap_or_default(),
+    });
+    let scope = format!("officer-step:{}:{number}:{action}", officer.officer.id.0);
+    crate::api::applications::idempotent(&state, scope, key, &request, || async {
+        let loaded = perform(&state, &officer, &number, &action, body, None).await?;
+        let view = application_view(&state, &loaded, officer.role, locale).await?;
+        let view = serde_json::to_value(view).map_err(|_| ApiError::internal())?;
+        Ok((StatusCode::OK, view))
+    })
+    .await
 }
 
 /// The casework step a path names (`/officer/applications/{number}/{action}`).

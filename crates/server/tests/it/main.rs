@@ -9,6 +9,7 @@ mod browser;
 mod errors;
 mod forms;
 mod halls;
+mod idempotency;
 mod journeys;
 mod officer_pages;
 mod pages;
