@@ -226,6 +226,11 @@ pub struct SmsMessage {
     pub template: SmsTemplate,
     /// The recipient's language.
     pub locale: Locale,
+    /// The sender's own id for this message (the provider's "OutId"): a provider that has
+    /// sent a message with this reference answers a resend with that message instead of
+    /// sending it twice. Resends happen when a sender stopped between the provider's answer
+    /// and recording it.
+    pub reference: Option<String>,
 }
 
 /// Without the parameters: a login code must not end up in a log.
@@ -277,6 +282,9 @@ pub struct SentSms {
     pub text: String,
     pub at: Timestamp,
     pub status: SmsStatus,
+    /// The sender's reference, when it gave one.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// Knobs of the SMS simulator.
@@ -418,6 +426,13 @@ impl SmsSimulator {
 #[async_trait]
 impl SmsSender for SmsSimulator {
     async fn send(&self, message: SmsMessage) -> GatewayResult<MessageId> {
+        if let Some(reference) = &message.reference
+            && let Some(sent) = self.read().outbox.iter().find(|m| {
+                m.status == SmsStatus::Delivered && m.reference.as_ref() == Some(reference)
+            })
+        {
+            return Ok(sent.id.clone());
+        }
         let outcome = self.faults.call().await;
         let status = if outcome.is_ok() {
             SmsStatus::Delivered
@@ -439,6 +454,7 @@ impl SmsSender for SmsSimulator {
             text,
             at: self.clock.now(),
             status,
+            reference: message.reference,
         });
         drop(state);
         if let Some(p) = &self.persister {
@@ -606,6 +622,7 @@ mod tests {
 
     fn login(to: &str, code: &str) -> SmsMessage {
         SmsMessage {
+            reference: None,
             to: MobileNumber::parse(to).unwrap(),
             template: SmsTemplate::LoginCode {
                 code: code.into(),
@@ -680,6 +697,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_resend_with_the_same_reference_is_not_sent_twice() {
+        let sms = SmsSimulator::new(SmsSettings::default(), clock());
+        let message = |reference: &str| SmsMessage {
+            reference: Some(reference.to_owned()),
+            ..login("13800000001", "123456")
+        };
+        let first = sms.send(message("job-1")).await.unwrap();
+        let again = sms.send(message("job-1")).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(sms.outbox().len(), 1);
+        // Another reference is another message; no reference never deduplicates.
+        sms.send(message("job-2")).await.unwrap();
+        sms.send(login("13800000001", "123456")).await.unwrap();
+        sms.send(login("13800000001", "123456")).await.unwrap();
+        assert_eq!(sms.outbox().len(), 4);
+    }
+
+    #[tokio::test]
     async fn the_outbox_keeps_its_capacity_and_survives_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sms.json");
@@ -697,6 +732,7 @@ mod tests {
                     .unwrap();
             }
             sms.send(SmsMessage {
+                reference: None,
                 to: MobileNumber::parse("13800000002").unwrap(),
                 template: every_template()[5].clone(),
                 locale: Locale::En,

@@ -139,7 +139,16 @@ async fn run_job(state: &AppState, job: &Job) -> Outcome {
             to,
             template,
             locale,
-        } => send_sms(state, &to, template, locale).await,
+        } => {
+            send_sms(
+                state,
+                &to,
+                template,
+                locale,
+                format!("wangban-job-{}", job.id.0),
+            )
+            .await
+        }
         JobPayload::ReportLost { application } => {
             report_lost(state, ApplicationId(application)).await
         }
@@ -165,6 +174,7 @@ async fn send_sms(
     to: &str,
     template: SmsTemplate,
     locale: wangban_core::i18n::Locale,
+    reference: String,
 ) -> Outcome {
     let Ok(to) = wangban_core::phone::MobileNumber::parse(to) else {
         return Outcome::Failed {
@@ -179,6 +189,8 @@ async fn send_sms(
             to,
             template,
             locale,
+            // A job run again after its node stopped mid-send must not text the person twice.
+            reference: Some(reference),
         })
         .await
     {

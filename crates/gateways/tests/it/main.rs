@@ -76,6 +76,7 @@ async fn an_application_through_every_port_and_a_restart() {
     // Log in: the code goes out by SMS and is readable in the outbox.
     gw.sms
         .send(SmsMessage {
+            reference: None,
             to: citizen.phone.clone(),
             template: SmsTemplate::LoginCode {
                 code: "604211".into(),
@@ -233,6 +234,7 @@ async fn an_application_through_every_port_and_a_restart() {
         .unwrap();
     gw.sms
         .send(SmsMessage {
+            reference: None,
             to: citizen.phone.clone(),
             template: SmsTemplate::Dispatched {
                 application,
