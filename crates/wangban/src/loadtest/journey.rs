@@ -808,21 +808,7 @@ async fn approve(client: &Client, ledger: &Ledger, reviewer: &Reviewer, number: 
             }
         };
         let answer = reconcile(client, answer, async || {
-            let view = client
-                .send(
-                    "GET /api/v1/officer/applications/{number}",
-                    || {
-                        client
-                            .request(
-                                Method::GET,
-                                &format!("/api/v1/officer/applications/{number}"),
-                            )
-                            .bearer_auth(&reviewer.token)
-                    },
-                    &[StatusCode::OK],
-                )
-                .await?;
-            Ok(after.contains(&view["state"].as_str().unwrap_or_default()))
+            Ok(after.contains(&officer_state(client, reviewer, number).await?.as_str()))
         })
         .await?;
         if answer.is_some() {
@@ -855,7 +841,11 @@ async fn officer_state(client: &Client, reviewer: &Reviewer, number: &str) -> St
             &[StatusCode::OK],
         )
         .await?;
-    Ok(view["state"].as_str().unwrap_or_default().to_owned())
+    // The officer's view holds the application's own view.
+    Ok(view["application"]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 /// Asks `check` every 50 ms, then less often, until it gives a value or the step times out.
