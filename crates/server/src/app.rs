@@ -169,7 +169,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            Duration::from_secs(state.settings.http.request_timeout_seconds),
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

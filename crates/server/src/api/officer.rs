@@ -133,8 +133,49 @@ pub async fn check_totp(
     code: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let officer = state.store.officer(pending.officer).await?;
+    let now = state.now();
+    let settings = &state.settings.otp;
+    let since = now - chrono::Duration::minutes(settings.totp_lock_minutes);
+    let subject = officer.id.0.to_string();
+    // Too many wrong codes lately: the pending login ends and the right code is refused too,
+    // until the lock has passed (a million codes are not to be tried 30 seconds at a time).
+    let locked = || {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            wangban_core::i18n::Message::new("api-totp-locked")
+                .with("minutes", settings.totp_lock_minutes.to_string()),
+        )
+    };
+    if settings.totp_max_attempts > 0
+        && state
+            .store
+            .events_since("totp-wrong", &subject, since)
+            .await?
+            >= settings.totp_max_attempts
+    {
+        state.store.delete_session(&pending.token_hash).await?;
+        return Err(locked());
+    }
     let secret = crate::totp::base32_decode(&officer.totp_secret).unwrap_or_default();
-    if !crate::totp::verify(&secret, code, state.now().timestamp()) {
+    if !crate::totp::verify(&secret, code, now.timestamp()) {
+        let wrong = state
+            .store
+            .count_event("totp-wrong", &subject, now, since)
+            .await?;
+        state
+            .store
+            .audit(&NewAudit {
+                at: now,
+                actor: AuditActor::Officer(officer.id),
+                action: "officer.totp_failed".into(),
+                application: None,
+                detail: json!({ "wrong": wrong }),
+            })
+            .await?;
+        if settings.totp_max_attempts > 0 && wrong >= settings.totp_max_attempts {
+            state.store.delete_session(&pending.token_hash).await?;
+            return Err(locked());
+        }
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-totp-invalid"));
     }
     state.store.delete_session(&pending.token_hash).await?;

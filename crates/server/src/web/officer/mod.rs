@@ -359,7 +359,12 @@ pub async fn totp_submit(
                 csrf,
                 errors: vec![FieldError {
                     field: "code",
-                    message: T(locale).t("office-totp-failed"),
+                    // A lock says so, and for how long; a wrong code says only that.
+                    message: if e.status == StatusCode::TOO_MANY_REQUESTS {
+                        e.message.render(locale)
+                    } else {
+                        T(locale).t("office-totp-failed")
+                    },
                 }],
             };
             Ok(page(status, p.render(), None))
