@@ -66,6 +66,11 @@ pub struct HttpSettings {
     /// A request, its body included, must be answered within this many seconds; else 408 and
     /// the connection is closed (slow-body attacks).
     pub request_timeout_seconds: u64,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (their own address is the
+    /// peer's): the client's address for rate limits and locks is the last entry that is not
+    /// one of them. From anyone else the header is ignored, so that a client cannot pick a new
+    /// address for each guess.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpSettings {
@@ -73,6 +78,10 @@ impl Default for HttpSettings {
         HttpSettings {
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
+            trusted_proxies: vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
         }
     }
 }

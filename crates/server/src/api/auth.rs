@@ -47,16 +47,37 @@ fn code_hash(state: &AppState, phone: &str, code: &str) -> Result<String, ApiErr
         .blind_index("otp-code", &format!("{phone}:{code}")))
 }
 
-pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    // Behind a trusted proxy the first X-Forwarded-For entry is the client; on its own the
-    // peer address is.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .or_else(|| peer.map(|p| p.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer.map(|p| p.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        // Not from one of our proxies: X-Forwarded-For is whatever the client wrote.
+        return peer.to_string();
+    }
+    // From our proxy: the client is the last address that is not one of our proxies (the
+    // entries before it were written by the client and prove nothing).
+    let mut client = peer;
+    for entry in headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        match entry.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    client.to_string()
 }
 
 /// Sends a one-time login code by SMS.
@@ -71,7 +92,7 @@ pub async fn request_code(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSent>), ApiError> {
-    let address = client_address(&headers, Some(peer));
+    let address = client_address(&headers, Some(peer), &state.settings.http.trusted_proxies);
     let ttl = send_login_code(&state, &body.phone, &address, locale).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -158,7 +179,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let address = client_address(&headers, Some(peer));
+    let address = client_address(&headers, Some(peer), &state.settings.http.trusted_proxies);
     let (token, expires_at) = verify_login_code(&state, &body.phone, &body.code, &address).await?;
     Ok(with_cookie(
         Json(LoginResponse {

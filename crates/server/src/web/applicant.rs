@@ -99,7 +99,11 @@ pub async fn login_send(
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&headers, &form.csrf)?;
-    let address = crate::api::auth::client_address(&headers, Some(peer));
+    let address = crate::api::auth::client_address(
+        &headers,
+        Some(peer),
+        &state.settings.http.trusted_proxies,
+    );
     let (csrf, _) = csrf(&headers);
     match crate::api::auth::send_login_code(&state, &form.phone, &address, locale).await {
         Ok(_) => {
@@ -148,7 +152,11 @@ pub async fn login_verify(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&headers, &form.csrf)?;
-    let address = crate::api::auth::client_address(&headers, Some(peer));
+    let address = crate::api::auth::client_address(
+        &headers,
+        Some(peer),
+        &state.settings.http.trusted_proxies,
+    );
     match crate::api::auth::verify_login_code(&state, &form.phone, &form.code, &address).await {
         Ok((token, _)) => Ok(crate::api::auth::with_cookie(
             Redirect::to("/applications").into_response(),

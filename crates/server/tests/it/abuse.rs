@@ -1010,3 +1010,49 @@ async fn unicode_tricks_in_names_numbers_and_addresses_are_refused_or_normalised
     let text = detail.to_string();
     assert!(text.contains("漕溪北路88号A座"), "{text}");
 }
+
+#[tokio::test]
+async fn a_client_cannot_dodge_the_address_lock_with_x_forwarded_for() {
+    // Behind our proxy (loopback, trusted by default): entries the client wrote before the
+    // proxy's own are not believed.
+    let app = TestApp::start_with(|s| s.otp.wrong_per_address_per_hour = 2).await;
+    let mut last = StatusCode::OK;
+    for i in 0..2 {
+        let (status, _) = post_as(
+            &app,
+            "/api/v1/auth/login",
+            json!({ "phone": "13900000201", "code": "123456" }),
+            "en",
+            &format!("198.51.100.{i}, 203.0.113.7"),
+        )
+        .await;
+        last = status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Straight from a client that is not a trusted proxy: the header is ignored altogether.
+    let app = TestApp::start_with(|s| {
+        s.otp.wrong_per_address_per_hour = 2;
+        s.http.trusted_proxies = vec![];
+    })
+    .await;
+    let mut answers = Vec::new();
+    for i in 0..2 {
+        let (status, body) = post_as(
+            &app,
+            "/api/v1/auth/login",
+            json!({ "phone": "13900000202", "code": "123456" }),
+            "en",
+            &format!("198.51.100.{i}"),
+        )
+        .await;
+        answers.push((status, code_of(&body).to_owned()));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answers[1],
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "api-otp-address-locked".to_owned()
+        )
+    );
+}
