@@ -67,6 +67,10 @@ impl AppState {
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings.uploads.max_bytes + 64 * 1024;
+    let capture_limit = state.settings.uploads.max_capture_bytes + 64 * 1024;
+    // Every other request body is JSON (or nothing): a small limit, so that no one makes the
+    // server parse megabytes of it.
+    let json_limit = state.settings.http.json_max_bytes;
     let https = state.settings.public_url().starts_with("https://");
     let api = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
@@ -74,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(api::auth::login))
         .route("/auth/logout", post(api::auth::logout))
         .route("/me", get(api::auth::me))
-        .route("/identity/verify", post(api::identity::verify))
+        .route(
+            "/identity/verify",
+            post(api::identity::verify).layer(DefaultBodyLimit::max(capture_limit)),
+        )
         .route("/eligibility", get(api::eligibility::check))
         .route("/guide", get(api::guide::guide))
         .route("/halls", get(api::guide::halls))
@@ -88,7 +95,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/applications/{number}/files/{slot}",
-            put(api::uploads::upload).get(api::uploads::download),
+            put(api::uploads::upload)
+                .get(api::uploads::download)
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/applications/{number}/files/{slot}/judgement",
@@ -128,7 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(api::audit::list))
         .route("/statistics", get(api::statistics::get))
         .route("/sim/sms", get(api::sim::sms_outbox))
-        .layer(DefaultBodyLimit::max(upload_limit));
+        .layer(DefaultBodyLimit::max(json_limit));
     Router::new()
         .nest("/api/v1", api)
         .merge(web::routes())

@@ -66,6 +66,9 @@ pub struct HttpSettings {
     /// A request, its body included, must be answered within this many seconds; else 408 and
     /// the connection is closed (slow-body attacks).
     pub request_timeout_seconds: u64,
+    /// Largest JSON request body of the API, in bytes (uploads have their own limits,
+    /// `[uploads] max_bytes` and `max_capture_bytes`); a larger one is refused with 413.
+    pub json_max_bytes: usize,
     /// The reverse proxies whose `X-Forwarded-For` is believed (their own address is the
     /// peer's): the client's address for rate limits and locks is the last entry that is not
     /// one of them. From anyone else the header is ignored, so that a client cannot pick a new
@@ -78,6 +81,7 @@ impl Default for HttpSettings {
         HttpSettings {
             header_read_timeout_seconds: 10,
             request_timeout_seconds: 30,
+            json_max_bytes: 256 * 1024,
             trusted_proxies: vec![
                 std::net::IpAddr::from([127, 0, 0, 1]),
                 std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),

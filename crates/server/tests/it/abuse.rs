@@ -823,10 +823,12 @@ async fn slow_headers_and_slow_bodies_are_cut_off() {
 
 #[tokio::test]
 async fn very_large_and_deeply_nested_json_get_clear_refusals() {
-    let app = TestApp::start_with(|s| s.uploads.max_bytes = 100_000).await;
-    // Beyond the body limit: 413 with a localised message.
-    let big = format!("{{\"phone\": \"{}\"}}", "1".repeat(400_000));
-    for (lang, words) in [("en", "Too large"), ("zh-CN", "")] {
+    let app = TestApp::start().await;
+    // Beyond the JSON body limit (far below the upload limit): 413 with a localised message.
+    let limit = app.state().settings.http.json_max_bytes;
+    assert!(limit < app.state().settings.uploads.max_bytes);
+    let big = format!("{{\"phone\": \"{}\"}}", "1".repeat(limit + 1));
+    for (lang, words) in [("en", "Too large"), ("zh-CN", "过大")] {
         let (status, body) = read(
             app.http
                 .post(app.url("/api/v1/auth/otp"))
