@@ -198,6 +198,9 @@ pub struct OtpSettings {
     /// then the pending login is ended and the second step is locked for that long.
     pub totp_max_attempts: u32,
     pub totp_lock_minutes: i64,
+    /// Wrong officer passwords for one username (existing or not) within `totp_lock_minutes`;
+    /// then that username's password step is locked for that long.
+    pub password_max_attempts: u32,
 }
 
 impl Default for OtpSettings {
@@ -210,6 +213,7 @@ impl Default for OtpSettings {
             wrong_per_address_per_hour: 20,
             totp_max_attempts: 5,
             totp_lock_minutes: 15,
+            password_max_attempts: 10,
         }
     }
 }

@@ -26,6 +26,7 @@ api-otp-expired = The code has expired; please ask for a new one.
 api-otp-locked = Too many wrong codes; please ask for a new one.
 api-otp-address-locked = Too many wrong codes from this connection; please try again in an hour.
 api-totp-locked = Too many wrong authenticator codes: logging in is locked for { $minutes } minutes. Ask the security administrator if this was not you.
+api-officer-login-locked = Too many failed logins for this username: it is locked for { $minutes } minutes.
 api-upload-quota-application = Too many uploads to this application in the last hour; please try again later.
 api-upload-quota-bytes = You have uploaded too much today; please try again tomorrow.
 api-text-invisible = { $field } contains invisible or direction-changing characters; please type it again.

@@ -26,6 +26,7 @@ api-otp-expired = 验证码已过期，请重新获取。
 api-otp-locked = 验证码输错次数过多，请重新获取。
 api-otp-address-locked = 当前网络输错验证码次数过多，请1小时后再试。
 api-totp-locked = 动态验证码输错次数过多，登录已锁定{ $minutes }分钟。如非本人操作，请联系安全管理员。
+api-officer-login-locked = 该用户名登录失败次数过多，已锁定{ $minutes }分钟。
 api-upload-quota-application = 该申请1小时内上传次数过多，请稍后再试。
 api-upload-quota-bytes = 今日上传的文件总量已达上限，请明天再试。
 api-text-invisible = { $field }含有不可见字符或文字方向控制字符，请重新输入。

@@ -71,12 +71,48 @@ pub async fn check_password(
     password: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let wrong = || ApiError::key(StatusCode::UNAUTHORIZED, "api-officer-login-failed");
+    // Wrong passwords are counted by the username typed, whether or not it exists, so that a
+    // lock tells nothing about which usernames are real.
+    let now = state.now();
+    let settings = &state.settings.otp;
+    let since = now - chrono::Duration::minutes(settings.totp_lock_minutes);
+    let typed = username.trim().to_lowercase();
+    let locked = || {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            wangban_core::i18n::Message::new("api-officer-login-locked")
+                .with("minutes", settings.totp_lock_minutes.to_string()),
+        )
+    };
+    if settings.password_max_attempts > 0
+        && state
+            .store
+            .events_since("officer-password-wrong", &typed, since)
+            .await?
+            >= settings.password_max_attempts
+    {
+        crate::password::dummy_verify(password);
+        return Err(locked());
+    }
+    let count_wrong = || async {
+        let n = state
+            .store
+            .count_event("officer-password-wrong", &typed, now, since)
+            .await?;
+        Ok::<bool, ApiError>(
+            settings.password_max_attempts > 0 && n >= settings.password_max_attempts,
+        )
+    };
     let officer = state.store.officer_by_username(username.trim()).await?;
     let Some(officer) = officer.filter(|o| o.active) else {
         crate::password::dummy_verify(password);
+        if count_wrong().await? {
+            return Err(locked());
+        }
         return Err(wrong());
     };
     if !crate::password::verify(password, &officer.password_hash) {
+        let now_locked = count_wrong().await?;
         state
             .store
             .audit(&NewAudit {
@@ -87,6 +123,9 @@ pub async fn check_password(
                 detail: json!({}),
             })
             .await?;
+        if now_locked {
+            return Err(locked());
+        }
         return Err(wrong());
     }
     state

@@ -1058,3 +1058,37 @@ async fn a_client_cannot_dodge_the_address_lock_with_x_forwarded_for() {
         )
     );
 }
+
+#[tokio::test]
+async fn wrong_officer_passwords_lock_the_username_whether_or_not_it_exists() {
+    let app = TestApp::start_with(|s| s.otp.password_max_attempts = 3).await;
+    let mut real = Vec::new();
+    let mut made_up = Vec::new();
+    for _ in 0..4 {
+        real.push(officer_password(&app, "reviewer", "not-the-password").await);
+        made_up.push(officer_password(&app, "no-such-officer", "not-the-password").await);
+    }
+    // The same answers for a real and a made-up username, all the way to the lock.
+    assert_eq!(real, made_up);
+    let statuses: Vec<StatusCode> = real.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    assert_eq!(code_of(&real[2].1), "api-officer-login-locked");
+    assert!(
+        message_of(&real[2].1).contains("锁定15分钟"),
+        "{}",
+        real[2].1
+    );
+    // Locked: the right password is refused too; after the lock it works.
+    let (status, _) = officer_password(&app, "reviewer", wangban_server::demo::DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(chrono::Duration::minutes(16));
+    app.officer_login("reviewer").await;
+}

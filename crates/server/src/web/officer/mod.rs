@@ -280,7 +280,11 @@ pub async fn login_submit(
                 username: form.username,
                 errors: vec![FieldError {
                     field: "username",
-                    message: T(locale).t("office-login-failed"),
+                    message: if e.status == StatusCode::TOO_MANY_REQUESTS {
+                        e.message.render(locale)
+                    } else {
+                        T(locale).t("office-login-failed")
+                    },
                 }],
             };
             Ok(page(status, p.render(), None))
