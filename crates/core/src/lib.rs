@@ -30,4 +30,5 @@ pub mod postal;
 pub mod registry;
 pub mod state;
 pub mod stats;
+pub mod text;
 pub mod time;

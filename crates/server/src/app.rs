@@ -67,10 +67,20 @@ impl AppState {
     }
 }
 
+/// The largest request bodies, in bytes: JSON everywhere in the API, an uploaded file, a live
+/// capture for real-person authentication.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BodyLimits {
+    pub json: usize,
+    pub upload: usize,
+    pub capture: usize,
+}
+
 /// Every route of the service with who may use it (`crate::routes`: the one place routes are
-/// added; the authorisation matrix in `tests/it/authz.rs` checks each declaration). Bodies sent
-/// to the JSON API may be as large as `api_body_limit` (an upload); pages keep axum's default.
-pub fn routes(api_body_limit: usize) -> Routes {
+/// added; the authorisation matrix in `tests/it/authz.rs` checks each declaration). JSON sent
+/// to the API may be as large as `limits.json`, an upload or a capture as their own limits;
+/// pages keep axum's default.
+pub fn routes(limits: BodyLimits) -> Routes {
     use Access::*;
     let api = Routes::new()
         .get("/openapi.json", Public, crate::openapi::document)
@@ -78,7 +88,12 @@ pub fn routes(api_body_limit: usize) -> Routes {
         .post("/auth/login", Public, api::auth::login)
         .post("/auth/logout", Applicant, api::auth::logout)
         .get("/me", Applicant, api::auth::me)
-        .post("/identity/verify", Applicant, api::identity::verify)
+        .post_limited(
+            "/identity/verify",
+            Applicant,
+            api::identity::verify,
+            limits.capture,
+        )
         .get("/eligibility", Applicant, api::eligibility::check)
         .get("/guide", Public, api::guide::guide)
         .get("/halls", Public, api::guide::halls)
@@ -86,10 +101,11 @@ pub fn routes(api_body_limit: usize) -> Routes {
         .get("/applications", Applicant, api::applications::list)
         .get("/applications/{number}", Owner, api::applications::get)
         .patch("/applications/{number}", Owner, api::applications::update)
-        .put(
+        .put_limited(
             "/applications/{number}/files/{slot}",
             Owner,
             api::uploads::upload,
+            limits.upload,
         )
         .get(
             "/applications/{number}/files/{slot}",
@@ -161,7 +177,7 @@ pub fn routes(api_body_limit: usize) -> Routes {
         .get("/audit", Officer(AUDIT_ROLES), api::audit::list)
         .get("/statistics", Public, api::statistics::get)
         .get("/sim/sms", Sim, api::sim::sms_outbox)
-        .map_router(|r| r.layer(DefaultBodyLimit::max(api_body_limit)));
+        .map_router(|r| r.layer(DefaultBodyLimit::max(limits.json)));
     Routes::new()
         .nest("/api/v1", api)
         .merge(web::routes())
@@ -174,8 +190,17 @@ pub fn routes(api_body_limit: usize) -> Routes {
 /// Every route of the service, with the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let upload_limit = state.settings.uploads.max_bytes + 64 * 1024;
+    let capture_limit = state.settings.uploads.max_capture_bytes + 64 * 1024;
+    // Every other request body is JSON (or nothing): a small limit, so that no one makes the
+    // server parse megabytes of it.
+    let json_limit = state.settings.http.json_max_bytes;
     let https = state.settings.public_url().starts_with("https://");
-    let (routes, _) = routes(upload_limit).into_parts();
+    let (routes, _) = routes(BodyLimits {
+        json: json_limit,
+        upload: upload_limit,
+        capture: capture_limit,
+    })
+    .into_parts();
     routes
         .fallback(api::health::not_found)
         .layer(axum::middleware::from_fn(crate::error::localize))
@@ -210,7 +235,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            Duration::from_secs(state.settings.http.request_timeout_seconds),
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -101,6 +101,19 @@ impl AppState {
         Ok((token, absolute_expires_at))
     }
 
+    /// Replaces the session `old_hash` by a new full one of the same subject (a new session
+    /// id at a change of privilege, against session fixation): the old token stops working.
+    pub async fn renew_session(
+        &self,
+        old_hash: &str,
+        kind: SessionKind,
+        subject_id: i64,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
+        self.store.delete_session(old_hash).await?;
+        self.open_session(kind, subject_id, SessionStage::Full)
+            .await
+    }
+
     /// The live session for the presented token, its idle timeout moved on.
     async fn live_session(&self, parts: &Parts, kind: SessionKind) -> Result<Session, ApiError> {
         let token = presented_token(parts, kind).ok_or_else(ApiError::unauthorized)?;

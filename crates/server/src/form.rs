@@ -79,8 +79,20 @@ fn field_error(field: &'static str, message: Message) -> ApiError {
         .with_detail(serde_json::json!({ "field": field }))
 }
 
+/// A free-text answer: full-width letters and digits folded to ASCII; refused when empty,
+/// too long, or holding controls, invisible or direction-changing characters or combining
+/// marks (which could make the text read differently on an officer's screen).
 fn text_field(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
+    let folded = wangban_core::text::fold_full_width(value);
+    let v = folded.trim();
+    if v.chars()
+        .any(|c| !c.is_control() && wangban_core::text::is_invisible_or_combining(c))
+    {
+        return Err(field_error(
+            field,
+            Message::new("api-text-invisible").with("field", field),
+        ));
+    }
     if v.is_empty() {
         return Err(field_error(
             field,

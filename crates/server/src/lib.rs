@@ -218,15 +218,10 @@ pub async fn start(state: AppState, listener: TcpListener) -> Result<Running, Se
         .workers
         .enabled
         .then(|| tokio::spawn(workers::run(state.clone(), rx.clone())));
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let mut server_rx = rx;
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_rx.wait_for(|v| *v).await;
-            })
-            .await
-    });
+    let app = router(state.clone());
+    let header_timeout =
+        std::time::Duration::from_secs(state.settings.http.header_read_timeout_seconds.max(1));
+    let server = tokio::spawn(serve_connections(listener, app, header_timeout, rx));
     Ok(Running {
         addr,
         state,
@@ -234,6 +229,87 @@ pub async fn start(state: AppState, listener: TcpListener) -> Result<Running, Se
         server,
         workers,
     })
+}
+
+/// The accept loop (what `axum::serve` does, plus a header read timeout, which it does not
+/// set): each connection is served by hyper with the client's address for `ConnectInfo`; on
+/// shutdown no new connection is taken and open ones finish their requests in flight.
+async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    header_timeout: std::time::Duration,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    // Every connection holds a receiver; the loop waits for all of them to be dropped.
+    let (open_tx, open_rx) = watch::channel(());
+    let stop_signal = {
+        let mut shutdown = shutdown.clone();
+        async move {
+            let _ = shutdown.wait_for(|v| *v).await;
+        }
+    };
+    let mut stop_signal = std::pin::pin!(stop_signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop_signal => break,
+        };
+        let service =
+            app.clone()
+                .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    req
+                });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let mut stop = shutdown.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            let stop_signal = async move {
+                let _ = stop.wait_for(|v| *v).await;
+            };
+            let mut stop_signal = std::pin::pin!(stop_signal);
+            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            builder.http2().timer(TokioTimer::new());
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            let mut stopping = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::trace!(error = %e, "connection ended");
+                        }
+                        break;
+                    }
+                    () = &mut stop_signal, if !stopping => {
+                        stopping = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(open);
+        });
+    }
+    drop(open_rx);
+    drop(listener);
+    open_tx.closed().await;
+    Ok(())
 }
 
 /// `wangban serve`: runs until Ctrl-C or SIGTERM, then shuts down gracefully.

@@ -91,8 +91,45 @@ impl Routes {
     method!(put, PUT, "PUT");
     method!(patch, PATCH, "PATCH");
 
+    /// Adds `POST path` for `access`, with its own request-body limit (a file upload).
+    pub fn post_limited<H, T>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+        limit: usize,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(
+            "POST",
+            MethodFilter::POST,
+            path,
+            access,
+            handler,
+            Some(limit),
+        )
+    }
+
+    /// Adds `PUT path` for `access`, with its own request-body limit (a file upload).
+    pub fn put_limited<H, T>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+        limit: usize,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited("PUT", MethodFilter::PUT, path, access, handler, Some(limit))
+    }
+
     fn add<H, T>(
-        mut self,
+        self,
         method: &'static str,
         filter: MethodFilter,
         path: &'static str,
@@ -103,7 +140,29 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.router = self.router.route(path, on(filter, handler));
+        self.add_limited(method, filter, path, access, handler, None)
+    }
+
+    fn add_limited<H, T>(
+        mut self,
+        method: &'static str,
+        filter: MethodFilter,
+        path: &'static str,
+        access: Access,
+        handler: H,
+        limit: Option<usize>,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let route = on(filter, handler);
+        // A route's own limit sits inside the router-wide one and so replaces it.
+        let route = match limit {
+            Some(bytes) => route.layer(axum::extract::DefaultBodyLimit::max(bytes)),
+            None => route,
+        };
+        self.router = self.router.route(path, route);
         self.table.push(RouteDecl {
             method,
             path: path.to_owned(),
@@ -143,5 +202,7 @@ impl Routes {
 
 /// Every route of the service with its declared access (the same list `app::router` serves).
 pub fn table() -> Vec<RouteDecl> {
-    crate::app::routes(0).into_parts().1
+    crate::app::routes(crate::app::BodyLimits::default())
+        .into_parts()
+        .1
 }

@@ -53,6 +53,41 @@ pub struct Settings {
     pub storage: wangban_store::blobs::StorageSettings,
     /// The public statistics (`[statistics]`): small-cell suppression, caching.
     pub statistics: StatisticsSettings,
+    /// Time limits on clients (`[http]`): slow senders are cut off.
+    pub http: HttpSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// A client must send a request's headers within this many seconds of starting them (or
+    /// of the connection opening); else the connection is closed (slow-header attacks).
+    pub header_read_timeout_seconds: u64,
+    /// A request, its body included, must be answered within this many seconds; else 408 and
+    /// the connection is closed (slow-body attacks).
+    pub request_timeout_seconds: u64,
+    /// Largest JSON request body of the API, in bytes (uploads have their own limits,
+    /// `[uploads] max_bytes` and `max_capture_bytes`); a larger one is refused with 413.
+    pub json_max_bytes: usize,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (their own address is the
+    /// peer's): the client's address for rate limits and locks is the last entry that is not
+    /// one of them. From anyone else the header is ignored, so that a client cannot pick a new
+    /// address for each guess.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            header_read_timeout_seconds: 10,
+            request_timeout_seconds: 30,
+            json_max_bytes: 256 * 1024,
+            trusted_proxies: vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
+        }
+    }
 }
 
 impl Default for Settings {
@@ -80,6 +115,7 @@ impl Default for Settings {
             database: wangban_store::DatabaseSettings::default(),
             storage: wangban_store::blobs::StorageSettings::default(),
             statistics: StatisticsSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -154,6 +190,17 @@ pub struct OtpSettings {
     pub per_number_per_hour: u32,
     /// Code requests allowed per client address per hour.
     pub per_address_per_hour: u32,
+    /// Wrong codes accepted from one client address per hour, across numbers; then every
+    /// code from that address is refused until the hour has passed (a guesser spreading over
+    /// many numbers is stopped as well as one hammering a single number).
+    pub wrong_per_address_per_hour: u32,
+    /// Wrong authenticator (TOTP) codes an officer may enter within `totp_lock_minutes`;
+    /// then the pending login is ended and the second step is locked for that long.
+    pub totp_max_attempts: u32,
+    pub totp_lock_minutes: i64,
+    /// Wrong officer passwords for one username (existing or not) within `totp_lock_minutes`;
+    /// then that username's password step is locked for that long.
+    pub password_max_attempts: u32,
 }
 
 impl Default for OtpSettings {
@@ -163,6 +210,10 @@ impl Default for OtpSettings {
             max_attempts: 5,
             per_number_per_hour: 5,
             per_address_per_hour: 30,
+            wrong_per_address_per_hour: 20,
+            totp_max_attempts: 5,
+            totp_lock_minutes: 15,
+            password_max_attempts: 10,
         }
     }
 }
@@ -194,6 +245,11 @@ pub struct UploadSettings {
     /// Upload checks run at once (each is CPU-bound, tens of milliseconds); more wait their
     /// turn. 0: one per CPU core. More than the cores only adds thread switching.
     pub check_concurrency: usize,
+    /// Quotas against upload floods (0: no limit). Uploads (accepted or refused by the
+    /// checks) to one application in the last hour:
+    pub per_application_per_hour: u32,
+    /// Bytes one applicant may upload in the last 24 hours, across applications.
+    pub bytes_per_applicant_per_day: u64,
 }
 
 impl Default for UploadSettings {
@@ -202,6 +258,8 @@ impl Default for UploadSettings {
             max_bytes: 10 * 1024 * 1024,
             max_capture_bytes: 5 * 1024 * 1024,
             check_concurrency: 0,
+            per_application_per_hour: 60,
+            bytes_per_applicant_per_day: 200 * 1024 * 1024,
         }
     }
 }

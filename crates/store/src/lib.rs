@@ -572,6 +572,51 @@ impl Store {
         Ok(row.get::<i64, _>(0) as u32)
     }
 
+    /// How many events of `subject` in `scope` happened since `since`, without counting one
+    /// (for locks that only failures feed: a wrong code is counted, a look is not).
+    pub async fn events_since(&self, scope: &str, subject: &str, since: Timestamp) -> Result<u32> {
+        let key = &self.rate_key(scope, subject)?;
+        let row = query("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u32)
+    }
+
+    /// Counts `n` events of `subject` in `scope` at once (a quantity: the megabytes of an
+    /// upload) and returns how many happened since `since`, these included.
+    pub async fn count_events(
+        &self,
+        scope: &str,
+        subject: &str,
+        n: u32,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<u32> {
+        let key = &self.rate_key(scope, subject)?;
+        let mut tx = self.pool.begin().await?;
+        query("DELETE FROM rate_events WHERE key = $1 AND at < $2")
+            .bind(key)
+            .bind(since)
+            .execute(&mut tx)
+            .await?;
+        for _ in 0..n {
+            query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+        }
+        let row = query("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.get::<i64, _>(0) as u32)
+    }
+
     // ----- officers ----------------------------------------------------------------------------
 
     pub async fn create_officer(&self, new: &NewOfficer, now: Timestamp) -> Result<OfficerId> {

@@ -47,16 +47,37 @@ fn code_hash(state: &AppState, phone: &str, code: &str) -> Result<String, ApiErr
         .blind_index("otp-code", &format!("{phone}:{code}")))
 }
 
-pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    // Behind a trusted proxy the first X-Forwarded-For entry is the client; on its own the
-    // peer address is.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .or_else(|| peer.map(|p| p.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer.map(|p| p.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        // Not from one of our proxies: X-Forwarded-For is whatever the client wrote.
+        return peer.to_string();
+    }
+    // From our proxy: the client is the last address that is not one of our proxies (the
+    // entries before it were written by the client and prove nothing).
+    let mut client = peer;
+    for entry in headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        match entry.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    client.to_string()
 }
 
 /// Sends a one-time login code by SMS.
@@ -71,7 +92,7 @@ pub async fn request_code(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSent>), ApiError> {
-    let address = client_address(&headers, Some(peer));
+    let address = client_address(&headers, Some(peer), &state.settings.http.trusted_proxies);
     let ttl = send_login_code(&state, &body.phone, &address, locale).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -154,9 +175,12 @@ pub struct LoginResponse {
               (status = 429, description = "too many wrong codes")))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let (token, expires_at) = verify_login_code(&state, &body.phone, &body.code).await?;
+    let address = client_address(&headers, Some(peer), &state.settings.http.trusted_proxies);
+    let (token, expires_at) = verify_login_code(&state, &body.phone, &body.code, &address).await?;
     Ok(with_cookie(
         Json(LoginResponse {
             token: token.clone(),
@@ -168,16 +192,42 @@ pub async fn login(
 }
 
 /// Checks a login code and opens an applicant session: the token and when it ends at the
-/// latest. Wrong codes are counted; after the limit the code is gone.
+/// latest. Wrong codes are counted per number (after the limit the code is gone) and per
+/// client address `address` (after `[otp] wrong_per_address_per_hour`, every code from there is
+/// refused for the hour, the right one too).
 pub async fn verify_login_code(
     state: &AppState,
     phone: &str,
     code: &str,
+    address: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let phone = MobileNumber::parse(phone).map_err(|e| ApiError::invalid(&e))?;
     let now = state.now();
+    let hour_ago = now - Duration::hours(1);
+    let per_address = state.settings.otp.wrong_per_address_per_hour;
+    let address_locked = || ApiError::key(StatusCode::TOO_MANY_REQUESTS, "api-otp-address-locked");
+    if per_address > 0
+        && state
+            .store
+            .events_since("otp-wrong-addr", address, hour_ago)
+            .await?
+            >= per_address
+    {
+        return Err(address_locked());
+    }
+    // A wrong or missing code counts against the address, whichever number it was for.
+    let count_wrong = || async {
+        let n = state
+            .store
+            .count_event("otp-wrong-addr", address, now, hour_ago)
+            .await?;
+        Ok::<bool, ApiError>(per_address > 0 && n >= per_address)
+    };
     let wrong = || ApiError::key(StatusCode::UNAUTHORIZED, "api-otp-invalid");
     let Some(otp) = state.store.otp(phone.as_str()).await? else {
+        if count_wrong().await? {
+            return Err(address_locked());
+        }
         return Err(wrong());
     };
     if otp.attempts >= state.settings.otp.max_attempts {
@@ -193,6 +243,7 @@ pub async fn verify_login_code(
     }
     let given = code_hash(state, phone.as_str(), code.trim())?;
     if !constant_time_eq(given.as_bytes(), otp.code_hash.as_bytes()) {
+        let address_now_locked = count_wrong().await?;
         let attempts = state.store.bump_otp_attempts(phone.as_str()).await?;
         if attempts >= state.settings.otp.max_attempts {
             state.store.delete_otp(phone.as_str()).await?;
@@ -200,6 +251,9 @@ pub async fn verify_login_code(
                 StatusCode::TOO_MANY_REQUESTS,
                 "api-otp-locked",
             ));
+        }
+        if address_now_locked {
+            return Err(address_locked());
         }
         return Err(wrong().with_detail(json!({
             "attempts_left": state.settings.otp.max_attempts - attempts

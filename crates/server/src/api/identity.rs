@@ -26,6 +26,11 @@ pub struct Verified {
     pub name: String,
     /// Masked.
     pub id_number: String,
+    /// The new session token: passing real-person authentication raises what the session may
+    /// do, so the session id changes (the token sent before no longer works; browsers get the
+    /// new cookie).
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The multipart form of a verification request.
@@ -88,15 +93,27 @@ pub async fn verify(
     State(state): State<AppState>,
     auth: ApplicantAuth,
     multipart: Multipart,
-) -> Result<Json<Verified>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let (name, id_number, capture) = read_form(&state, multipart).await?;
     let (name, id_number) =
         verify_identity(&state, auth.applicant, &name, &id_number, capture).await?;
-    Ok(Json(Verified {
-        verified: true,
-        name,
-        id_number,
-    }))
+    let (token, expires_at) = state
+        .renew_session(
+            &auth.token_hash,
+            wangban_store::SessionKind::Applicant,
+            auth.applicant.0,
+        )
+        .await?;
+    Ok(crate::api::auth::with_cookie(
+        axum::response::IntoResponse::into_response(Json(Verified {
+            verified: true,
+            name,
+            id_number,
+            token: token.clone(),
+            expires_at,
+        })),
+        &token,
+    ))
 }
 
 /// Checks name + ID number + live capture with the proofing service and binds the identity to

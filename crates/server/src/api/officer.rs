@@ -72,12 +72,48 @@ pub async fn check_password(
     password: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let wrong = || ApiError::key(StatusCode::UNAUTHORIZED, "api-officer-login-failed");
+    // Wrong passwords are counted by the username typed, whether or not it exists, so that a
+    // lock tells nothing about which usernames are real.
+    let now = state.now();
+    let settings = &state.settings.otp;
+    let since = now - chrono::Duration::minutes(settings.totp_lock_minutes);
+    let typed = username.trim().to_lowercase();
+    let locked = || {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            wangban_core::i18n::Message::new("api-officer-login-locked")
+                .with("minutes", settings.totp_lock_minutes.to_string()),
+        )
+    };
+    if settings.password_max_attempts > 0
+        && state
+            .store
+            .events_since("officer-password-wrong", &typed, since)
+            .await?
+            >= settings.password_max_attempts
+    {
+        crate::password::dummy_verify(password);
+        return Err(locked());
+    }
+    let count_wrong = || async {
+        let n = state
+            .store
+            .count_event("officer-password-wrong", &typed, now, since)
+            .await?;
+        Ok::<bool, ApiError>(
+            settings.password_max_attempts > 0 && n >= settings.password_max_attempts,
+        )
+    };
     let officer = state.store.officer_by_username(username.trim()).await?;
     let Some(officer) = officer.filter(|o| o.active) else {
         crate::password::dummy_verify(password);
+        if count_wrong().await? {
+            return Err(locked());
+        }
         return Err(wrong());
     };
     if !crate::password::verify(password, &officer.password_hash) {
+        let now_locked = count_wrong().await?;
         state
             .store
             .audit(&NewAudit {
@@ -88,6 +124,9 @@ pub async fn check_password(
                 detail: json!({}),
             })
             .await?;
+        if now_locked {
+            return Err(locked());
+        }
         return Err(wrong());
     }
     state
@@ -134,8 +173,49 @@ pub async fn check_totp(
     code: &str,
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), ApiError> {
     let officer = state.store.officer(pending.officer).await?;
+    let now = state.now();
+    let settings = &state.settings.otp;
+    let since = now - chrono::Duration::minutes(settings.totp_lock_minutes);
+    let subject = officer.id.0.to_string();
+    // Too many wrong codes lately: the pending login ends and the right code is refused too,
+    // until the lock has passed (a million codes are not to be tried 30 seconds at a time).
+    let locked = || {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            wangban_core::i18n::Message::new("api-totp-locked")
+                .with("minutes", settings.totp_lock_minutes.to_string()),
+        )
+    };
+    if settings.totp_max_attempts > 0
+        && state
+            .store
+            .events_since("totp-wrong", &subject, since)
+            .await?
+            >= settings.totp_max_attempts
+    {
+        state.store.delete_session(&pending.token_hash).await?;
+        return Err(locked());
+    }
     let secret = crate::totp::base32_decode(&officer.totp_secret).unwrap_or_default();
-    if !crate::totp::verify(&secret, code, state.now().timestamp()) {
+    if !crate::totp::verify(&secret, code, now.timestamp()) {
+        let wrong = state
+            .store
+            .count_event("totp-wrong", &subject, now, since)
+            .await?;
+        state
+            .store
+            .audit(&NewAudit {
+                at: now,
+                actor: AuditActor::Officer(officer.id),
+                action: "officer.totp_failed".into(),
+                application: None,
+                detail: json!({ "wrong": wrong }),
+            })
+            .await?;
+        if settings.totp_max_attempts > 0 && wrong >= settings.totp_max_attempts {
+            state.store.delete_session(&pending.token_hash).await?;
+            return Err(locked());
+        }
         return Err(ApiError::key(StatusCode::UNAUTHORIZED, "api-totp-invalid"));
     }
     state.store.delete_session(&pending.token_hash).await?;

@@ -130,6 +130,67 @@ pub async fn upload(
     ))
 }
 
+/// The quotas against upload floods (`[uploads] per_application_per_hour`,
+/// `bytes_per_applicant_per_day`): every upload that reaches the checks counts, whatever their
+/// verdict; over a quota the answer is 429 and nothing is stored. Bytes are counted in started
+/// megabytes.
+async fn check_quotas(
+    state: &AppState,
+    auth: &ApplicantAuth,
+    application: i64,
+    size: usize,
+) -> Result<(), ApiError> {
+    const MB: u64 = 1024 * 1024;
+    let settings = &state.settings.uploads;
+    let now = state.now();
+    if settings.per_application_per_hour > 0 {
+        let n = state
+            .store
+            .count_event(
+                "upload-app",
+                &application.to_string(),
+                now,
+                now - chrono::Duration::hours(1),
+            )
+            .await?;
+        if n > settings.per_application_per_hour {
+            return Err(ApiError::key(
+                StatusCode::TOO_MANY_REQUESTS,
+                "api-upload-quota-application",
+            ));
+        }
+    }
+    if settings.bytes_per_applicant_per_day > 0 {
+        let subject = auth.applicant.0.to_string();
+        let day_ago = now - chrono::Duration::days(1);
+        let limit = settings.bytes_per_applicant_per_day.div_ceil(MB);
+        let this = (size as u64).div_ceil(MB).max(1);
+        let before = u64::from(
+            state
+                .store
+                .events_since("upload-mb", &subject, day_ago)
+                .await?,
+        );
+        if before + this > limit {
+            return Err(ApiError::key(
+                StatusCode::TOO_MANY_REQUESTS,
+                "api-upload-quota-bytes",
+            ));
+        }
+        state
+            .store
+            .count_events(
+                "upload-mb",
+                &subject,
+                u32::try_from(this).unwrap_or(u32::MAX),
+                now,
+                day_ago,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Checks and stores (or replaces) one file of an application (shared by the JSON API and
 /// the pages): refused without a trace when it is empty, too large, not a JPEG or PNG by its
 /// bytes, or not decodable; otherwise stored with every check's verdict.
@@ -157,6 +218,7 @@ pub async fn store_upload(
             "api-too-large",
         ));
     }
+    check_quotas(state, auth, loaded.row.id.0, bytes.len()).await?;
     let content_type = sniff_image(&bytes)
         .ok_or_else(|| ApiError::key(StatusCode::UNSUPPORTED_MEDIA_TYPE, "api-not-an-image"))?;
     let report = crate::checks::run(state, kind, bytes.clone()).await?;

@@ -101,7 +101,11 @@ pub async fn login_send(
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&headers, &form.csrf)?;
-    let address = crate::api::auth::client_address(&headers, Some(peer));
+    let address = crate::api::auth::client_address(
+        &headers,
+        Some(peer),
+        &state.settings.http.trusted_proxies,
+    );
     let (csrf, _) = csrf(&headers);
     match crate::api::auth::send_login_code(&state, &form.phone, &address, locale).await {
         Ok(_) => {
@@ -145,11 +149,17 @@ pub struct CodeForm {
 pub async fn login_verify(
     State(state): State<AppState>,
     Lang(locale): Lang,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&headers, &form.csrf)?;
-    match crate::api::auth::verify_login_code(&state, &form.phone, &form.code).await {
+    let address = crate::api::auth::client_address(
+        &headers,
+        Some(peer),
+        &state.settings.http.trusted_proxies,
+    );
+    match crate::api::auth::verify_login_code(&state, &form.phone, &form.code, &address).await {
         Ok((token, _)) => Ok(crate::api::auth::with_cookie(
             Redirect::to("/applications").into_response(),
             &token,
@@ -316,7 +326,20 @@ pub async fn identity_submit(
     match crate::api::identity::verify_identity(&state, auth.applicant, &name, &id_number, capture)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/eligibility").into_response()),
+        Ok(_) => {
+            // A new session id now that the session may do more (session fixation).
+            let (token, _) = state
+                .renew_session(
+                    &auth.token_hash,
+                    wangban_store::SessionKind::Applicant,
+                    auth.applicant.0,
+                )
+                .await?;
+            Ok(crate::api::auth::with_cookie(
+                Redirect::to("/eligibility").into_response(),
+                &token,
+            ))
+        }
         Err(e) => {
             let field = match e.message.key {
                 k if k.starts_with("name-") || k == "proofing-name-mismatch" => "name",

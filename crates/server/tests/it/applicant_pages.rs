@@ -77,6 +77,8 @@ async fn start_by_pages(app: &TestApp, b: &mut Browser, key: &str) -> (String, S
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Passing renews the session cookie.
+    b.keep(r.headers());
     let (_, _, page) = b
         .get(&format!(
             "/eligibility?kind={}&reason={}",

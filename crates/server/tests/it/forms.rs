@@ -29,7 +29,8 @@ impl Browser {
         }
     }
 
-    fn keep(&mut self, headers: &HeaderMap) {
+    /// Keeps the cookies a response set (for requests made without [`Browser`]'s methods).
+    pub fn keep(&mut self, headers: &HeaderMap) {
         for v in headers.get_all(SET_COOKIE) {
             let v = v.to_str().unwrap();
             let pair = v.split(';').next().unwrap();

@@ -2,6 +2,7 @@
 //! folder per test, the built-in simulators, and a clock the tests move. One test binary, one
 //! module per area.
 
+mod abuse;
 mod applicant_pages;
 mod at_rest;
 mod authz;
@@ -276,7 +277,8 @@ impl TestApp {
         let token = self.otp_login(c.phone.as_str()).await;
         let (status, body) = self.verify_identity(&token, c).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        token
+        // Passing real-person authentication renews the session (a new token).
+        body["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn otp_login(&self, phone: &str) -> String {

@@ -271,6 +271,8 @@ async fn identity(
         .await
         .unwrap();
     let (s, h) = (r.status(), r.headers().clone());
+    // Passing renews the session cookie.
+    b.keep(&h);
     (s, h, r.text().await.unwrap())
 }
 

@@ -15,6 +15,7 @@ async fn every_ineligible_demo_citizen_hears_every_failed_rule() {
         let token = app.otp_login(c.phone.as_str()).await;
         let (status, body) = app.verify_identity(&token, c).await;
         assert_eq!(status, StatusCode::OK, "{}: {body}", c.key);
+        let token = body["token"].as_str().unwrap().to_owned();
         for lang in ["zh-CN", "en"] {
             let resp = app
                 .http

@@ -281,6 +281,7 @@ async fn two_nodes_are_one_service() {
         // Verified at one node: the other knows it.
         let (status, body) = first.app.verify_identity(&token, c).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        let token = body["token"].as_str().unwrap().to_owned();
         let (_, me) = second.app.get(Some(&token), "/api/v1/me").await;
         assert_eq!(me["verified"], true, "{me}");
         // A draft made at one node, filled in and submitted at the other.

@@ -311,7 +311,11 @@ pub async fn login_submit(
                 username: form.username,
                 errors: vec![FieldError {
                     field: "username",
-                    message: T(locale).t("office-login-failed"),
+                    message: if e.status == StatusCode::TOO_MANY_REQUESTS {
+                        e.message.render(locale)
+                    } else {
+                        T(locale).t("office-login-failed")
+                    },
                 }],
             };
             Ok(page(status, p.render(), None))
@@ -390,7 +394,12 @@ pub async fn totp_submit(
                 csrf,
                 errors: vec![FieldError {
                     field: "code",
-                    message: T(locale).t("office-totp-failed"),
+                    // A lock says so, and for how long; a wrong code says only that.
+                    message: if e.status == StatusCode::TOO_MANY_REQUESTS {
+                        e.message.render(locale)
+                    } else {
+                        T(locale).t("office-totp-failed")
+                    },
                 }],
             };
             Ok(page(status, p.render(), None))
