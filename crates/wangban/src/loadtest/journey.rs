@@ -547,22 +547,40 @@ async fn journey(
         }
         ledger.ack(&number, Ack::Upload(slot, Sha256::digest(&bytes).into()));
     }
-    let submitted = client
-        .send(
-            "POST /api/v1/applications/{number}/submit",
-            || {
-                client
-                    .request(
-                        Method::POST,
-                        &format!("/api/v1/applications/{number}/submit"),
-                    )
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", format!("loadtest-submit-{number}"))
-                    .json(&json!({}))
-            },
-            &[StatusCode::OK],
-        )
-        .await;
+    let mut attempt = 0;
+    let submitted = loop {
+        attempt += 1;
+        let answer = client
+            .send(
+                "POST /api/v1/applications/{number}/submit",
+                || {
+                    client
+                        .request(
+                            Method::POST,
+                            &format!("/api/v1/applications/{number}/submit"),
+                        )
+                        .bearer_auth(&token)
+                        .header(
+                            "Idempotency-Key",
+                            format!("loadtest-submit-{number}-{attempt}"),
+                        )
+                        .json(&json!({}))
+                },
+                &[StatusCode::OK],
+            )
+            .await;
+        match answer {
+            // A stop between taking the key and finishing left it "in progress": if the
+            // submission did not happen, the resident presses the button again (a new request).
+            Err(e) if stuck(client, &e) && attempt < 3 => {
+                if client.state_of(&token, &number).await? != "draft" {
+                    break Err(e);
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => break other,
+        }
+    };
     let submitted = reconcile(client, submitted, async || {
         Ok(client.state_of(&token, &number).await? == "submitted")
     })
@@ -800,7 +818,10 @@ async fn approve(client: &Client, ledger: &Ledger, reviewer: &Reviewer, number: 
                                 &format!("/api/v1/officer/applications/{number}/{action}"),
                             )
                             .bearer_auth(&reviewer.token)
-                            .header("Idempotency-Key", format!("loadtest-{action}-{number}"))
+                            .header(
+                                "Idempotency-Key",
+                                format!("loadtest-{action}-{number}-{attempt}"),
+                            )
                             .json(&json!({}))
                     },
                     &[StatusCode::OK],
@@ -837,6 +858,11 @@ async fn approve(client: &Client, ledger: &Ledger, reviewer: &Reviewer, number: 
         }
     }
     Ok(())
+}
+
+/// Whether a step failed on an idempotency key left "in progress" by a stopped server.
+fn stuck(client: &Client, e: &StepError) -> bool {
+    client.restarts && e.0.contains("api-idempotency-in-progress")
 }
 
 /// The state of application `number`, as a reviewer sees it.

@@ -280,6 +280,8 @@ async fn journey_then_backup_and_restore(pg: Option<wangban_store::testing::PgTe
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Identity verification renews the session.
+    let token = body["token"].as_str().unwrap().to_owned();
     let (status, app) = api
         .post(
             Some(&token),
