@@ -17,6 +17,7 @@ pub mod error;
 pub mod form;
 pub mod guide;
 mod html;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod password;

@@ -206,7 +206,10 @@ impl AppState {
             payment_paid: effects.payment_paid,
             stats,
         };
-        self.store.commit_action(&commit).await?;
+        let claim = crate::idempotency::current_claim();
+        self.store
+            .commit_action_for_key(&commit, claim.as_ref())
+            .await?;
         Ok(next)
     }
 

@@ -21,6 +21,7 @@ pub mod audit_chain;
 pub mod blobs;
 pub mod crypto;
 mod db;
+mod idempotency;
 mod keys;
 pub mod ops;
 mod rows;
@@ -42,6 +43,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use db::{Db, DbRow, Tx, query};
 
 pub use audit_chain::{ChainBreak, ChainProblem, ChainReport};
+pub use idempotency::{KeyClaim, Reservation, StoredAnswer};
 pub use keys::Rewrapped;
 pub use rows::*;
 pub use sealed::{SealedCounts, is_sealed};
@@ -740,6 +742,16 @@ impl Store {
 
     /// Creates a draft with its first log entry and audit row.
     pub async fn create_application(&self, new: &NewApplication) -> Result<ApplicationId> {
+        self.create_application_for_key(new, None).await
+    }
+
+    /// [`Store::create_application`] for a request holding an idempotency key: the key is
+    /// marked applied in the same transaction (see [`idempotency`]).
+    pub async fn create_application_for_key(
+        &self,
+        new: &NewApplication,
+        claim: Option<&KeyClaim>,
+    ) -> Result<ApplicationId> {
         let mut tx = self.pool.begin().await?;
         let row = query(
             "INSERT INTO applications (number, applicant_id, kind, reason, state, version, form,
@@ -765,6 +777,9 @@ impl Store {
             .bind(id.0)
             .execute(&mut tx)
             .await?;
+        if let Some(claim) = claim {
+            idempotency::mark_applied(&mut tx, claim, id).await?;
+        }
         insert_audit(
             &mut tx,
             &NewAudit {
@@ -920,6 +935,12 @@ impl Store {
     /// audit rows, in one transaction, only if the application is still at the version the
     /// decision was made on.
     pub async fn commit_action(&self, c: &Commit) -> Result<()> {
+        self.commit_action_for_key(c, None).await
+    }
+
+    /// [`Store::commit_action`] for a request holding an idempotency key: the key is marked
+    /// applied in the same transaction, which fails (a conflict) if a retry took the key over.
+    pub async fn commit_action_for_key(&self, c: &Commit, claim: Option<&KeyClaim>) -> Result<()> {
         let app = c.application.0.to_string();
         let seq = (c.expected_version + 1).to_string();
         let form = self.seal_opt(sealed::col::FORM, &[&app], c.form.as_deref())?;
@@ -994,6 +1015,9 @@ impl Store {
             }
         }
         stats::add_deltas(&mut tx, &c.stats).await?;
+        if let Some(claim) = claim {
+            idempotency::mark_applied(&mut tx, claim, c.application).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1496,87 +1520,6 @@ impl Store {
             }
         }
     }
-
-    // ----- idempotency ---------------------------------------------------------------------------------
-
-    /// The stored answer for `(scope, key)`, if any.
-    pub async fn idempotent_answer(&self, scope: &str, key: &str) -> Result<Option<StoredAnswer>> {
-        let row = query(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
-        )
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            // Empty while the first request runs (nothing sealed yet).
-            let body: String = r.get(2);
-            Ok(StoredAnswer {
-                request_hash: r.get(0),
-                status: r.get::<i64, _>(1) as u16,
-                body: if body.is_empty() {
-                    body
-                } else {
-                    self.unseal(sealed::col::ANSWER_BODY, &[scope, key], &body)?
-                },
-            })
-        })
-        .transpose()
-    }
-
-    /// Reserves `(scope, key)` for a request about to run. `None`: reserved, run it and then
-    /// [`Store::complete_key`] (or [`Store::release_key`] on failure). `Some(answer)`: the key
-    /// is known — `status` 0 means the first request is still running.
-    pub async fn reserve_key(
-        &self,
-        scope: &str,
-        key: &str,
-        request_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<StoredAnswer>> {
-        let inserted = query(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
-             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, key) DO NOTHING",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(request_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            return Ok(None);
-        }
-        self.idempotent_answer(scope, key).await
-    }
-
-    /// Records the answer of a reserved request.
-    pub async fn complete_key(
-        &self,
-        scope: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<()> {
-        query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE scope = $3 AND key = $4")
-            .bind(i64::from(status))
-            .bind(self.seal(sealed::col::ANSWER_BODY, &[scope, key], body)?)
-            .bind(scope)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Forgets a reservation whose request failed, so that a retry runs it again.
-    pub async fn release_key(&self, scope: &str, key: &str) -> Result<()> {
-        query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0")
-            .bind(scope)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 }
 
 /// Adds a job; its payload is sealed bound to the id the insert gives (placeholder first).
@@ -1703,14 +1646,6 @@ async fn insert_audit(tx: &mut Tx, entry: &NewAudit) -> Result<()> {
     .await?;
     set_chain_head(tx, id, &hash).await?;
     Ok(())
-}
-
-/// A stored answer to an idempotent request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredAnswer {
-    pub request_hash: String,
-    pub status: u16,
-    pub body: String,
 }
 
 #[cfg(test)]

@@ -299,39 +299,188 @@ async fn rate_events_count_within_the_window(b: Backend) {
     assert_eq!(store.count_event("s2", "k", t(5), t(0)).await.unwrap(), 1);
 }
 
+fn claim(scope: &str, key: &str, owner: &str) -> KeyClaim {
+    KeyClaim {
+        scope: scope.into(),
+        key: key.into(),
+        owner: owner.into(),
+    }
+}
+
 async fn idempotency_keys_are_reserved_once(b: Backend) {
     let store = b.store().await;
-    assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
-    let running = store
-        .reserve_key("s", "k", "h", t(1))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(running.status, 0, "the first request is still running");
-    store.complete_key("s", "k", 201, "{}").await.unwrap();
-    let done = store
-        .reserve_key("s", "k", "h", t(1))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((done.status, done.body.as_str()), (201, "{}"));
+    // Reservations made at t(1); a reservation made before t(0) counts as cut off (none is).
+    let reserve = |key: &'static str, owner: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .reserve_key("s", key, "h", owner, t(1), t(0))
+                .await
+                .unwrap()
+        }
+    };
+    let first = claim("s", "k", "o1");
+    assert_eq!(
+        reserve("k", "o1").await,
+        Reservation::Reserved(first.clone())
+    );
+    assert_eq!(
+        reserve("k", "o2").await,
+        Reservation::Running {
+            request_hash: "h".into()
+        },
+        "the first request is still running"
+    );
+    store.complete_key(&first, 201, "{}").await.unwrap();
+    let done = Reservation::Answered(StoredAnswer {
+        request_hash: "h".into(),
+        status: 201,
+        body: "{}".into(),
+    });
+    assert_eq!(reserve("k", "o3").await, done);
     // A failed request's reservation is released; a completed one is not.
+    let other = claim("s", "other", "o4");
     assert_eq!(
-        store.reserve_key("s", "other", "h", t(1)).await.unwrap(),
-        None
+        reserve("other", "o4").await,
+        Reservation::Reserved(other.clone())
     );
-    store.release_key("s", "other").await.unwrap();
+    store
+        .release_key(&claim("s", "other", "not-the-owner"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        reserve("other", "o5").await,
+        Reservation::Running { .. }
+    ));
+    store.release_key(&other).await.unwrap();
     assert_eq!(
-        store.reserve_key("s", "other", "h", t(1)).await.unwrap(),
-        None
+        reserve("other", "o6").await,
+        Reservation::Reserved(claim("s", "other", "o6"))
     );
-    store.release_key("s", "k").await.unwrap();
-    assert!(
+    store.release_key(&first).await.unwrap();
+    assert_eq!(reserve("k", "o7").await, done);
+}
+
+async fn idempotency_keys_recover_from_a_crash(b: Backend) {
+    let store = b.store().await;
+    let (_, app) = draft(&store, "A1").await;
+    // A request reserved its key at t(1) and died before committing: a retry before the
+    // takeover age waits, one after takes the key over under its own token.
+    let dead = claim("s", "k", "dead");
+    assert_eq!(
         store
-            .reserve_key("s", "k", "h", t(1))
+            .reserve_key("s", "k", "h", "dead", t(1), t(0))
             .await
-            .unwrap()
-            .is_some()
+            .unwrap(),
+        Reservation::Reserved(dead.clone())
+    );
+    assert!(matches!(
+        store
+            .reserve_key("s", "k", "h", "early", t(2), t(1))
+            .await
+            .unwrap(),
+        Reservation::Running { .. }
+    ));
+    assert!(
+        matches!(
+            store.reserve_key("s", "k", "other-request", "x", t(5), t(4)).await.unwrap(),
+            Reservation::Running { ref request_hash } if request_hash == "h"
+        ),
+        "a different request under the key never takes it over"
+    );
+    let retry = claim("s", "k", "retry");
+    assert_eq!(
+        store
+            .reserve_key("s", "k", "h", "retry", t(5), t(4))
+            .await
+            .unwrap(),
+        Reservation::Reserved(retry.clone())
+    );
+    // The request that lost its reservation cannot commit (the fence), nor answer.
+    assert!(matches!(
+        store
+            .commit_action_for_key(&commit(app, 0, "submitted"), Some(&dead))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store.application(app).await.unwrap().version,
+        0,
+        "rolled back"
+    );
+    store.complete_key(&dead, 500, "{}").await.unwrap();
+    // The retry commits; its answer is then lost (the process dies): the next retry learns
+    // that the action was applied, and to which application, instead of running it again.
+    store
+        .commit_action_for_key(&commit(app, 0, "submitted"), Some(&retry))
+        .await
+        .unwrap();
+    store.release_key(&retry).await.unwrap();
+    let applied = Reservation::Applied {
+        request_hash: "h".into(),
+        application: app,
+    };
+    assert_eq!(
+        store
+            .reserve_key("s", "k", "h", "late", t(9), t(8))
+            .await
+            .unwrap(),
+        applied,
+        "an applied key is never taken over, however old"
+    );
+    store
+        .complete_applied_key("s", "k", 200, "{\"rebuilt\":1}")
+        .await
+        .unwrap();
+    store
+        .complete_applied_key("s", "k", 200, "{\"second\":1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .reserve_key("s", "k", "h", "later", t(9), t(8))
+            .await
+            .unwrap(),
+        Reservation::Answered(StoredAnswer {
+            request_hash: "h".into(),
+            status: 200,
+            body: "{\"rebuilt\":1}".into(),
+        })
+    );
+    // A draft created under a key is marked the same way.
+    let create = claim("c", "k", "o");
+    store
+        .reserve_key("c", "k", "h", "o", t(1), t(0))
+        .await
+        .unwrap();
+    let id = store
+        .create_application_for_key(
+            &NewApplication {
+                number: "A2".into(),
+                applicant: store
+                    .applicant_for_phone("13800000002", t(1))
+                    .await
+                    .unwrap(),
+                kind: "passport".into(),
+                reason: "expiring_soon".into(),
+                state: "draft".into(),
+                form: "{}".into(),
+                hukou_district: "310101".into(),
+                created_at: t(1),
+            },
+            Some(&create),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .reserve_key("c", "k", "h", "o2", t(9), t(8))
+            .await
+            .unwrap(),
+        Reservation::Applied {
+            request_hash: "h".into(),
+            application: id
+        }
     );
 }
 
@@ -1016,6 +1165,7 @@ on_both_backends!(
     failed_jobs_retry_then_fail_for_good,
     rate_events_count_within_the_window,
     idempotency_keys_are_reserved_once,
+    idempotency_keys_recover_from_a_crash,
     queue_sorts_by_deadline_and_filters,
     upload_checks_and_judgement_requests_are_kept_and_cleared_by_a_new_upload,
     ops_counts_jobs_overdue_applications_and_live_sessions,

@@ -5,12 +5,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use wangban_core::application_number::ApplicationNumber;
 use wangban_core::i18n::{Locale, Message};
 use wangban_core::state::{Action, Actor, Event, EventKind, State as AppStateCode};
-use wangban_store::{AuditActor, NewApplication, StoredAnswer};
+use wangban_store::{AuditActor, NewApplication};
 
 use crate::api::eligibility::{assess_applicant, parse_request, verified_id};
 use crate::api::idempotency_key;
@@ -19,6 +18,7 @@ use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, ApiJson, ApiPath, Lang};
 use crate::form::{ApplicationForm, FormUpdate, SLOTS};
+use crate::idempotency::idempotent;
 use crate::service::{Effects, JobPayload, Loaded};
 
 /// Loads `number` if it belongs to `auth`; anyone else's application does not exist (404).
@@ -30,64 +30,6 @@ pub async fn own(state: &AppState, auth: &ApplicantAuth, number: &str) -> Result
         Some(l) if l.row.applicant == auth.applicant => Ok(l),
         _ => Err(ApiError::not_found()),
     }
-}
-
-/// Runs `f` once per idempotency key: a retry with the same key gets the first answer (a
-/// different request under the same key is refused).
-pub async fn idempotent<F, Fut>(
-    state: &AppState,
-    scope: String,
-    key: Option<String>,
-    request: &Value,
-    f: F,
-) -> Result<(StatusCode, Json<Value>), ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, Value), ApiError>>,
-{
-    let Some(key) = key else {
-        let (status, body) = f().await?;
-        return Ok((status, Json(body)));
-    };
-    let hash = hex::encode(Sha256::digest(request.to_string().as_bytes()));
-    if let Some(stored) = state
-        .store
-        .reserve_key(&scope, &key, &hash, state.now())
-        .await?
-    {
-        if stored.status == 0 {
-            return Err(ApiError::key(
-                StatusCode::CONFLICT,
-                "api-idempotency-in-progress",
-            ));
-        }
-        return replay_answer(stored, &hash);
-    }
-    match f().await {
-        Ok((status, body)) => {
-            state
-                .store
-                .complete_key(&scope, &key, status.as_u16(), &body.to_string())
-                .await?;
-            Ok((status, Json(body)))
-        }
-        Err(e) => {
-            state.store.release_key(&scope, &key).await?;
-            Err(e)
-        }
-    }
-}
-
-fn replay_answer(stored: StoredAnswer, hash: &str) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if stored.request_hash != hash {
-        return Err(ApiError::key(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "api-idempotency-mismatch",
-        ));
-    }
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    let body = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
-    Ok((status, Json(body)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -131,7 +73,7 @@ pub async fn create_draft(
     let auth = auth.clone();
     let request_json = serde_json::to_value(&body).unwrap_or_default();
     let scope = format!("create:{}", auth.applicant);
-    idempotent(&state, scope, key, &request_json, || async {
+    let run = || async {
         let request = parse_request(&body.kind, &body.reason)?;
         let report = assess_applicant(&state, auth.applicant, request, None).await?;
         if !report.eligible {
@@ -161,16 +103,19 @@ pub async fn create_draft(
             let number = ApplicationNumber::from_value(rand::random::<u64>()).to_string();
             let created = state
                 .store
-                .create_application(&NewApplication {
-                    number: number.clone(),
-                    applicant: auth.applicant,
-                    kind: request.kind.code().into(),
-                    reason: request.reason.code().into(),
-                    state: AppStateCode::Draft.code().into(),
-                    form: serde_json::to_string(&form).expect("forms serialise"),
-                    hukou_district: person.record.hukou_district.to_string(),
-                    created_at: now,
-                })
+                .create_application_for_key(
+                    &NewApplication {
+                        number: number.clone(),
+                        applicant: auth.applicant,
+                        kind: request.kind.code().into(),
+                        reason: request.reason.code().into(),
+                        state: AppStateCode::Draft.code().into(),
+                        form: serde_json::to_string(&form).expect("forms serialise"),
+                        hukou_district: person.record.hukou_district.to_string(),
+                        created_at: now,
+                    },
+                    crate::idempotency::current_claim().as_ref(),
+                )
                 .await;
             match created {
                 Ok(_) => break number,
@@ -184,8 +129,25 @@ pub async fn create_draft(
             StatusCode::CREATED,
             serde_json::to_value(view).unwrap_or_default(),
         ))
-    })
-    .await
+    };
+    let again = |id| applicant_answer(&state, id, StatusCode::CREATED, locale);
+    idempotent(&state, scope, key, &request_json, run, again).await
+}
+
+/// The answer of an applicant's keyed request whose action committed but whose first answer
+/// was lost: the application as it is now.
+async fn applicant_answer(
+    state: &AppState,
+    id: wangban_store::ApplicationId,
+    status: StatusCode,
+    locale: Locale,
+) -> Result<(StatusCode, Value), ApiError> {
+    let loaded = state.load_id(id).await?;
+    let view = application_view(state, &loaded, Actor::Applicant, locale).await?;
+    Ok((
+        status,
+        serde_json::to_value(view).map_err(|_| ApiError::internal())?,
+    ))
 }
 
 /// The applicant's applications, newest first.
@@ -359,7 +321,7 @@ pub async fn submit_application(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (state, auth, number) = (state.clone(), auth.clone(), number.to_owned());
     let scope = format!("submit:{}:{number}", auth.applicant);
-    idempotent(&state, scope, key, &json!({ "number": number }), || async {
+    let run = || async {
         let loaded = own(&state, &auth, &number).await?;
         if loaded.app.state() != AppStateCode::Draft {
             // Let the state machine explain.
@@ -403,8 +365,10 @@ pub async fn submit_application(
             StatusCode::OK,
             serde_json::to_value(view).unwrap_or_default(),
         ))
-    })
-    .await
+    };
+    let request = json!({ "number": number });
+    let again = |id| applicant_answer(&state, id, StatusCode::OK, locale);
+    idempotent(&state, scope, key, &request, run, again).await
 }
 
 /// Sends the application back to review after the requested corrections (every file asked

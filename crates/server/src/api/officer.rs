@@ -540,13 +540,21 @@ pub async fn act(
         "body": serde_json::to_value(&body).unwrap_or_default(),
     });
     let scope = format!("officer-step:{}:{number}:{action}", officer.officer.id.0);
-    crate::api::applications::idempotent(&state, scope, key, &request, || async {
+    let run = || async {
         let loaded = perform(&state, &officer, &number, &action, body, None).await?;
         let view = application_view(&state, &loaded, officer.role, locale).await?;
         let view = serde_json::to_value(view).map_err(|_| ApiError::internal())?;
         Ok((StatusCode::OK, view))
-    })
-    .await
+    };
+    // The step committed but its answer was lost: the application as it is now.
+    let (state_ref, role) = (&state, officer.role);
+    let again = move |id| async move {
+        let loaded = state_ref.load_id(id).await?;
+        let view = application_view(state_ref, &loaded, role, locale).await?;
+        let view = serde_json::to_value(view).map_err(|_| ApiError::internal())?;
+        Ok((StatusCode::OK, view))
+    };
+    crate::idempotency::idempotent(&state, scope, key, &request, run, again).await
 }
 
 /// The casework step a path names (`/officer/applications/{number}/{action}`).

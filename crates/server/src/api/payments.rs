@@ -16,11 +16,12 @@ use wangban_gateways::payment::{CreateOrder, NotificationStatus};
 use wangban_gateways::sms::SmsTemplate;
 use wangban_store::{AuditActor, NewAudit, NewPayment, PaymentPaid};
 
-use crate::api::applications::{idempotent, own};
+use crate::api::applications::own;
 use crate::api::idempotency_key;
 use crate::app::AppState;
 use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, ApiPath};
+use crate::idempotency::idempotent;
 use crate::service::{Effects, JobPayload, Loaded};
 
 #[derive(Serialize, ToSchema)]
@@ -58,7 +59,7 @@ pub async fn start_payment(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let (state, auth, number) = (state.clone(), auth.clone(), number.to_owned());
     let scope = format!("payment:{}:{number}", auth.applicant);
-    idempotent(&state, scope, key, &json!({ "number": number }), || async {
+    let run = || async {
         let loaded = own(&state, &auth, &number).await?;
         if loaded.app.state() != AppStateCode::AwaitingPayment {
             return Err(ApiError::key(
@@ -120,8 +121,17 @@ pub async fn start_payment(
             StatusCode::OK,
             serde_json::to_value(body).unwrap_or_default(),
         ))
-    })
-    .await
+    };
+    // Starting a payment commits no action under the key, so a key is never left applied: a
+    // retry after a request that was cut off takes the key over and resumes the pending payment.
+    let again = |_| async {
+        Err(ApiError::key(
+            StatusCode::CONFLICT,
+            "api-idempotency-in-progress",
+        ))
+    };
+    let request = json!({ "number": number });
+    idempotent(&state, scope, key, &request, run, again).await
 }
 
 /// Records a confirmed payment once: the amount must be the fee, and a duplicate or late

@@ -145,9 +145,16 @@ async fn populate(store: &Store) -> (ApplicantId, ApplicationId) {
         )
         .await
         .unwrap();
-    assert_eq!(store.reserve_key("s", "k", "h", t(1)).await.unwrap(), None);
+    let claim = match store
+        .reserve_key("s", "k", "h", "o", t(1), t(0))
+        .await
+        .unwrap()
+    {
+        crate::Reservation::Reserved(claim) => claim,
+        other => panic!("not reserved: {other:?}"),
+    };
     store
-        .complete_key("s", "k", 200, &format!("{{\"name\":\"{NAME}\"}}"))
+        .complete_key(&claim, 200, &format!("{{\"name\":\"{NAME}\"}}"))
         .await
         .unwrap();
     store

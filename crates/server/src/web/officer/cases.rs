@@ -624,12 +624,13 @@ pub async fn act(
                 "reason": kept.reason, "document_number": kept.document_number,
             });
             let scope = format!("officer-page:{}", officer.officer.id.0);
+            let run = || async {
+                perform(&state, &officer, &number, &action, body, version).await?;
+                Ok((StatusCode::OK, json!({ "number": number })))
+            };
+            let again = |_| async { Ok((StatusCode::OK, json!({ "number": number }))) };
             let ran =
-                crate::api::applications::idempotent(&state, scope, key, &request, || async {
-                    perform(&state, &officer, &number, &action, body, version).await?;
-                    Ok((StatusCode::OK, json!({ "number": number })))
-                })
-                .await;
+                crate::idempotency::idempotent(&state, scope, key, &request, run, again).await;
             ran.map(|_| ()).map_err(|e| {
                 let stale = e.status == StatusCode::CONFLICT
                     && (e
