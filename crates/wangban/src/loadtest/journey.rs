@@ -668,19 +668,8 @@ async fn journey(
     // The payment provider notifies the service (signed, asynchronously); the resident's page
     // shows when it has.
     let state = wait_for(client, "payment recorded", || async {
-        let view = client
-            .send(
-                "GET /api/v1/applications/{number}",
-                || {
-                    client
-                        .request(Method::GET, &format!("/api/v1/applications/{number}"))
-                        .bearer_auth(&token)
-                },
-                &[StatusCode::OK],
-            )
-            .await?;
-        let state = view["state"].as_str().unwrap_or_default();
-        Ok(FINAL_STATES.contains(&state).then(|| state.to_owned()))
+        let state = client.state_of(&token, &number).await?;
+        Ok(FINAL_STATES.contains(&state.as_str()).then_some(state))
     })
     .await?;
     ledger.ack(&number, Ack::Paid);
@@ -779,20 +768,8 @@ async fn login(client: &Client, phone: &str) -> Step<String> {
 
 /// A reviewer looks at the application, claims it and approves it.
 async fn approve(client: &Client, ledger: &Ledger, reviewer: &Reviewer, number: &str) -> Step<()> {
-    client
-        .send(
-            "GET /api/v1/officer/applications/{number}",
-            || {
-                client
-                    .request(
-                        Method::GET,
-                        &format!("/api/v1/officer/applications/{number}"),
-                    )
-                    .bearer_auth(&reviewer.token)
-            },
-            &[StatusCode::OK],
-        )
-        .await?;
+    // The reviewer opens the application first.
+    officer_state(client, reviewer, number).await?;
     for (endpoint, action, after) in [
         (
             "POST /api/v1/officer/applications/{number}/claim",
