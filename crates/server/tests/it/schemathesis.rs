@@ -75,6 +75,9 @@ async fn fuzz(app: &TestApp, program: &str, token: &str, filters: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // The summary (operations, test cases, time) for whoever runs the test with --nocapture.
+    let summary = report.rsplit("SUMMARY").next().unwrap_or_default();
+    eprintln!("schemathesis {filters:?}:{summary}");
     assert!(
         out.status.success(),
         "schemathesis {filters:?} failed ({}):\n{report}",
