@@ -2,10 +2,10 @@
 //! document. Every answer must not be a 500, must have a status the document lists for its
 //! operation, a documented content type, and a body that matches the documented schema.
 //!
-//! Three short runs, one per kind of session: an applicant who passed real-person
-//! authentication (every operation but the officers' and the logout, which would end the
-//! session under the fuzzer), a supervisor (the officers' operations), an auditor (the audit
-//! log). Without schemathesis the test is skipped, except under CI where it fails.
+//! Short runs, one per kind of session: an applicant who passed real-person authentication
+//! (every operation but the officers' and the logout, which would end the session under the
+//! fuzzer), a supervisor (the officers' operations), an auditor (the audit log), and last the
+//! logout with a session of its own. Without schemathesis the test is skipped, except under CI where it fails.
 //!
 //! `WANGBAN_FUZZ_EXAMPLES` sets the examples per operation (default 20); README.md shows a
 //! longer run by hand against `wangban serve`.
@@ -127,6 +127,15 @@ async fn the_api_answers_as_its_openapi_document_says() {
         program,
         &auditor,
         &["--include-path", "/api/v1/audit"],
+    )
+    .await;
+    // Last, the logout, with a session of its own (its first call ends it: 401 after).
+    let leaving = app.citizen_login("hkmo-expiring").await;
+    fuzz(
+        &app,
+        program,
+        &leaving,
+        &["--include-path", "/api/v1/auth/logout"],
     )
     .await;
 }
