@@ -47,7 +47,8 @@ pub struct CreateApplication {
     request_body = CreateApplication,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry key")),
     responses((status = 201, body = ApplicationView),
-              (status = 422, description = "not eligible: every failed rule with the way forward")),
+              (status = 422, description = "not eligible: every failed rule with the way forward"),
+              (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -298,7 +299,8 @@ fn delivery_of(loaded: &Loaded) -> Result<wangban_core::state::DeliveryMethod, A
 /// registry. Send an `Idempotency-Key` to make retries safe.
 #[utoipa::path(post, path = "/api/v1/applications/{number}/submit", tag = "applicant",
     params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ApplicationView), (status = 409), (status = 422)),
+    responses((status = 200, body = ApplicationView), (status = 409), (status = 422),
+              (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn submit(
     State(state): State<AppState>,

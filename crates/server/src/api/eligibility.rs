@@ -16,6 +16,7 @@ use crate::auth::ApplicantAuth;
 use crate::error::{ApiError, ApiQuery, Lang};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityQuery {
     /// passport | hk_macao_permit | taiwan_permit
@@ -83,7 +84,9 @@ pub async fn assess_applicant(
 /// Checks every rule for the logged-in, verified applicant.
 #[utoipa::path(get, path = "/api/v1/eligibility", tag = "applicant", params(EligibilityQuery),
     responses((status = 200, body = EligibilityView),
-              (status = 403, description = "real-person authentication needed first")),
+              (status = 403, description = "real-person authentication needed first"),
+              (status = 422, description = "not a known document kind or reason"),
+              (status = 503, description = "a national registry did not answer")),
     security(("session" = [])))]
 pub async fn check(
     State(state): State<AppState>,

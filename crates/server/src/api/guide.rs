@@ -228,6 +228,7 @@ pub struct HallsView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HallsQuery {
     /// Only the halls of this district (six-digit GB/T 2260 code).

@@ -87,7 +87,8 @@ async fn read_form(
     request_body(content = VerifyForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Verified),
               (status = 422, description = "name, ID number or capture not accepted"),
-              (status = 429, description = "too many failed attempts")),
+              (status = 429, description = "too many failed attempts"),
+              (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn verify(
     State(state): State<AppState>,

@@ -236,6 +236,7 @@ pub async fn check_totp(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     /// A state code; default: the states the officer's role works on.
@@ -277,7 +278,9 @@ fn default_states(role: Actor) -> Vec<AppStateCode> {
 
 /// The work queue, earliest deadline first.
 #[utoipa::path(get, path = "/api/v1/officer/queue", tag = "officer", params(QueueQuery),
-    responses((status = 200, body = [QueueItem]), (status = 403)), security(("session" = [])))]
+    responses((status = 200, body = [QueueItem]), (status = 403),
+              (status = 422, description = "not a known state, kind, reason or district")),
+    security(("session" = [])))]
 pub async fn queue(
     State(state): State<AppState>,
     Lang(locale): Lang,
@@ -342,6 +345,7 @@ pub async fn queue_rows(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DetailQuery {
     /// Show personal data unmasked (the look is audited with this flag).
@@ -522,7 +526,7 @@ fn note(n: Option<String>) -> Result<Option<String>, ApiError> {
         ("Idempotency-Key" = Option<String>, Header, description = "retry key: a retry gets the first answer")),
     request_body(content = Option<CaseworkBody>),
     responses((status = 200, body = ApplicationView), (status = 403), (status = 404), (status = 409),
-              (status = 422)),
+              (status = 422), (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn act(
     State(state): State<AppState>,
@@ -825,7 +829,8 @@ pub async fn perform(
 /// is written to the audit log.
 #[utoipa::path(get, path = "/api/v1/officer/applications/{number}/files/{slot}", tag = "officer",
     params(("number" = String, Path), ("slot" = String, Path), crate::api::uploads::FileQuery),
-    responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 403), (status = 404)),
+    responses((status = 200, description = "the image (as uploaded: JPEG or PNG)",
+        content(("image/jpeg"), ("image/png"))), (status = 403), (status = 404)),
     security(("session" = [])))]
 pub async fn file(
     State(state): State<AppState>,

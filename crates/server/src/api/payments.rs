@@ -35,7 +35,8 @@ pub struct PaymentStarted {
 /// Starts (or resumes) paying the fee of an approved application.
 #[utoipa::path(post, path = "/api/v1/applications/{number}/payment", tag = "applicant",
     params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = PaymentStarted), (status = 409, description = "not awaiting payment")),
+    responses((status = 200, body = PaymentStarted), (status = 409, description = "not awaiting payment"),
+              (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn start(
     State(state): State<AppState>,

@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiQuery};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// Only messages to this number.
@@ -26,7 +27,8 @@ pub struct SimSms {
 
 /// Messages the SMS simulator has "sent" (only while the simulators are on).
 #[utoipa::path(get, path = "/api/v1/sim/sms", tag = "simulators", params(OutboxQuery),
-    responses((status = 200, body = [SimSms])))]
+    responses((status = 200, body = [SimSms]),
+              (status = 422, description = "not a mainland mobile number")))]
 pub async fn sms_outbox(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OutboxQuery>,

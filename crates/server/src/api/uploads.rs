@@ -98,7 +98,8 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
               (status = 404), (status = 409),
               (status = 413, description = "file too large"),
               (status = 415, description = "not a JPEG or PNG"),
-              (status = 422, description = "not a decodable image within the limits")),
+              (status = 422, description = "not a decodable image within the limits"),
+              (status = 503, description = "an external system (registry, proofing, payment, image checks) did not answer")),
     security(("session" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -348,6 +349,7 @@ async fn find_upload(state: &AppState, loaded: &Loaded, slot: &str) -> Result<Up
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FileQuery {
     /// `original` (default), `normalised` (the checked, cropped image) or `overlay` (the
@@ -358,7 +360,8 @@ pub struct FileQuery {
 /// Downloads one of the applicant's own files (or its normalised image or overlay).
 #[utoipa::path(get, path = "/api/v1/applications/{number}/files/{slot}", tag = "applicant",
     params(("number" = String, Path), ("slot" = String, Path), FileQuery),
-    responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 404)),
+    responses((status = 200, description = "the image (as uploaded: JPEG or PNG)",
+        content(("image/jpeg"), ("image/png"))), (status = 404)),
     security(("session" = [])))]
 pub async fn download(
     State(state): State<AppState>,

@@ -15,6 +15,7 @@ mod journeys;
 mod officer_pages;
 mod pages;
 mod rules;
+mod schemathesis;
 mod statistics;
 mod storage;
 mod two_nodes;
