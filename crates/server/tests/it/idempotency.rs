@@ -231,38 +231,26 @@ async fn a_key_left_behind_by_a_dead_request_is_recovered_by_a_retry() {
         .unwrap();
     let create = json!({ "kind": "passport", "reason": "expiring_soon" });
     let scope = format!("create:{applicant}");
+    let create_again = || {
+        post_keyed(
+            &app,
+            &token,
+            "/api/v1/applications",
+            "create-1",
+            create.clone(),
+        )
+    };
 
     // Cut off before committing: a retry at once is told the first request still runs …
     reserve_as_dead(&app, &scope, "create-1", &create).await;
-    let (status, v) = post_keyed(
-        &app,
-        &token,
-        "/api/v1/applications",
-        "create-1",
-        create.clone(),
-    )
-    .await;
+    let (status, v) = create_again().await;
     assert_eq!(status, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["error"]["code"], "api-idempotency-in-progress");
     // … and once the reservation is older than twice the request timeout, takes it over.
     app.clock.advance(chrono::Duration::seconds(61));
-    let (status, draft) = post_keyed(
-        &app,
-        &token,
-        "/api/v1/applications",
-        "create-1",
-        create.clone(),
-    )
-    .await;
+    let (status, draft) = create_again().await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
-    let (status, again) = post_keyed(
-        &app,
-        &token,
-        "/api/v1/applications",
-        "create-1",
-        create.clone(),
-    )
-    .await;
+    let (status, again) = create_again().await;
     assert_eq!((status, &again), (StatusCode::CREATED, &draft));
     let (_, mine) = app.get(Some(&token), "/api/v1/applications").await;
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
