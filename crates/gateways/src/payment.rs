@@ -191,9 +191,13 @@ pub fn verify_signature(
     if tags.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    let age_secs = now.timestamp() - t;
-    if age_secs.unsigned_abs() > tolerance.as_secs() {
-        return Err(SignatureError::Stale { age_secs });
+    // The timestamp is the sender's: any i64. The difference is taken in i128, where it cannot
+    // overflow (`now - i64::MIN` does in i64), and reported saturated.
+    let age = i128::from(now.timestamp()) - i128::from(t);
+    if age.unsigned_abs() > u128::from(tolerance.as_secs()) {
+        return Err(SignatureError::Stale {
+            age_secs: i64::try_from(age).unwrap_or(if age < 0 { i64::MIN } else { i64::MAX }),
+        });
     }
     let expected = mac(secret, t, body);
     if tags

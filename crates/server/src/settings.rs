@@ -1,6 +1,7 @@
 //! Every setting of the service, with defaults that run: `wangban serve` with no configuration
 //! listens on 127.0.0.1:8080, keeps its data in `./wangban-data/`, turns the simulators on and
-//! loads the demo data. The binary reads these from a TOML file and `WANGBAN_*` variables.
+//! loads the demo data. The binary reads these from a TOML file and `WANGBAN_*` variables
+//! ([`Settings::from_table_and_env`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -394,4 +395,83 @@ fn read_calendar_dir(dir: &Path) -> Result<Vec<String>, SettingsError> {
         .iter()
         .map(|p| std::fs::read_to_string(p).map_err(io(p)))
         .collect()
+}
+
+/// Environment variables that are command-line options, not configuration keys.
+const NOT_CONFIG: &[&str] = &["WANGBAN_CONFIG", "WANGBAN_LANG", "WANGBAN_LOG"];
+const ENV_PREFIX: &str = "WANGBAN_";
+
+/// Why the settings of a configuration file and the environment do not load.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// The settings of a configuration file (its TOML table; empty without a file) with the
+    /// `WANGBAN_*` variables of `env` on top.
+    ///
+    /// A variable names a key path with `__` between levels, in any case:
+    /// `WANGBAN_FEES__PASSPORT=15000` sets `[fees] passport`. Its value is read as a TOML value
+    /// when it is one (`15000`, `true`, `["a"]`, `[{ code = "3101", … }]`) and as a string
+    /// otherwise. Unknown keys are errors, in the file and in the environment alike.
+    pub fn from_table_and_env(
+        mut table: toml::Table,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, LoadError> {
+        let mut vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && !NOT_CONFIG.contains(&k.as_str()))
+            .collect();
+        vars.sort();
+        for (var, value) in vars {
+            let path: Vec<String> = var[ENV_PREFIX.len()..]
+                .split("__")
+                .map(str::to_ascii_lowercase)
+                .collect();
+            if path.iter().any(String::is_empty) {
+                return Err(LoadError::Env {
+                    var,
+                    message: "empty key".into(),
+                });
+            }
+            set(&mut table, &path, parse_value(&value)).map_err(|message| LoadError::Env {
+                var: var.clone(),
+                message,
+            })?;
+        }
+        let settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| LoadError::Invalid(e.message().to_owned()))?;
+        // Compile-time checks of what can only be checked whole.
+        wangban_core::document::DocumentNumberRules::new(&settings.document_numbers)
+            .map_err(|e| LoadError::Invalid(e.to_string()))?;
+        Ok(settings)
+    }
+}
+
+fn parse_value(text: &str) -> toml::Value {
+    format!("v = {text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(text.to_owned()))
+}
+
+fn set(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut here = table;
+    for key in parents {
+        let entry = here
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        here = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{key} is not a section"))?;
+    }
+    here.insert(last.clone(), value);
+    Ok(())
 }

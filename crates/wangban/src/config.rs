@@ -1,5 +1,6 @@
 //! Configuration: defaults that run, a TOML file on top (`--config FILE` or `WANGBAN_CONFIG`),
-//! and `WANGBAN_*` environment variables on top of that.
+//! and `WANGBAN_*` environment variables on top of that (the rules are the server's:
+//! [`wangban_server::Settings::from_table_and_env`], where the fuzz target reaches them).
 //!
 //! An environment variable names a key path with `__` between levels, in any case:
 //! `WANGBAN_FEES__PASSPORT=15000` sets `[fees] passport`. Its value is read as a TOML value when
@@ -9,9 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Environment variables that are command-line options, not configuration keys.
-const NOT_CONFIG: &[&str] = &["WANGBAN_CONFIG", "WANGBAN_LANG", "WANGBAN_LOG"];
-const PREFIX: &str = "WANGBAN_";
+use wangban_server::settings::LoadError;
 
 /// The whole configuration: the server's settings (which include the domain's).
 pub type Config = wangban_server::Settings;
@@ -36,7 +35,7 @@ pub fn load(
     file: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Config, ConfigError> {
-    let mut table = match file {
+    let table = match file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.to_owned(),
@@ -49,57 +48,10 @@ pub fn load(
         }
         None => toml::Table::new(),
     };
-    let mut vars: Vec<(String, String)> = env
-        .into_iter()
-        .filter(|(k, _)| k.starts_with(PREFIX) && !NOT_CONFIG.contains(&k.as_str()))
-        .collect();
-    vars.sort();
-    for (var, value) in vars {
-        let path: Vec<String> = var[PREFIX.len()..]
-            .split("__")
-            .map(str::to_ascii_lowercase)
-            .collect();
-        if path.iter().any(String::is_empty) {
-            return Err(ConfigError::Env {
-                var,
-                message: "empty key".into(),
-            });
-        }
-        set(&mut table, &path, parse_value(&value)).map_err(|message| ConfigError::Env {
-            var: var.clone(),
-            message,
-        })?;
-    }
-    let config: Config = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
-    // Compile-time checks of what can only be checked whole.
-    wangban_core::document::DocumentNumberRules::new(&config.document_numbers)
-        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-    Ok(config)
-}
-
-fn parse_value(text: &str) -> toml::Value {
-    format!("v = {text}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(text.to_owned()))
-}
-
-fn set(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
-    let (last, parents) = path.split_last().expect("non-empty path");
-    let mut here = table;
-    for key in parents {
-        let entry = here
-            .entry(key.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        here = entry
-            .as_table_mut()
-            .ok_or_else(|| format!("{key} is not a section"))?;
-    }
-    here.insert(last.clone(), value);
-    Ok(())
+    wangban_server::Settings::from_table_and_env(table, env).map_err(|e| match e {
+        LoadError::Env { var, message } => ConfigError::Env { var, message },
+        LoadError::Invalid(message) => ConfigError::Invalid(message),
+    })
 }
 
 #[cfg(test)]

@@ -176,6 +176,45 @@ fn signatures_verify_and_every_forgery_is_refused() {
     assert_eq!(verify(secret, Some(&rotated), body, now), Ok(()));
 }
 
+/// Regression (found by fuzzing): the sender's timestamp is any i64, and `now - t` overflowed
+/// for `t` near `i64::MIN` (a panic in debug builds, a wrapped age that could pass the window in
+/// release). Extreme timestamps are stale.
+#[test]
+fn extreme_signature_timestamps_are_stale_not_an_overflow() {
+    let secret = b"shared secret";
+    let body = br#"{"amount":12000}"#;
+    let now = t0();
+    let tag = sign(secret, now, body);
+    let tag = tag.split("v1=").nth(1).unwrap();
+    for (t, age) in [
+        (i64::MIN, i64::MAX),
+        (i64::MIN + 1, i64::MAX),
+        (i64::MAX, -(i64::MAX - now.timestamp())),
+        (-1, now.timestamp() + 1),
+    ] {
+        let header = format!("t={t},v1={tag}");
+        for tolerance in [0, 300, 10 * 365 * 86_400] {
+            assert_eq!(
+                verify_signature(
+                    secret,
+                    Duration::from_secs(tolerance),
+                    now,
+                    Some(&header),
+                    body
+                ),
+                Err(SignatureError::Stale { age_secs: age }),
+                "t={t} tolerance={tolerance}"
+            );
+        }
+    }
+    // The whole range tolerated: the age is checked, then the signature (made for another t).
+    let header = format!("t={},v1={tag}", i64::MIN);
+    assert_eq!(
+        verify_signature(secret, Duration::MAX, now, Some(&header), body),
+        Err(SignatureError::Mismatch)
+    );
+}
+
 #[tokio::test]
 async fn an_order_is_paid_and_the_signed_notification_carries_the_amount() {
     let (receiver, url) = Receiver::start(0).await;

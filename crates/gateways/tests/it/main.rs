@@ -1,6 +1,8 @@
 //! One application's journey through every port, on the simulators, across a restart of the
 //! service: what the server will do, step by step, with the answers checked at each step.
 
+mod fuzz;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

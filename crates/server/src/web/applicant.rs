@@ -19,6 +19,10 @@ use crate::routes::{Access, Routes};
 mod apply;
 mod session;
 
+// The page forms, for the fuzz targets (`crates/server/fuzz`) that decode them.
+pub use apply::{CsrfForm, DeliveryForm, DetailsForm, JudgementForm, StartForm, SubmitForm};
+pub use session::ExtendForm;
+
 /// The applicant's page routes.
 pub fn routes() -> Routes {
     use Access::*;

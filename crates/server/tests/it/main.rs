@@ -9,6 +9,7 @@ mod authz;
 mod browser;
 mod errors;
 mod forms;
+mod fuzz;
 mod halls;
 mod idempotency;
 mod journeys;

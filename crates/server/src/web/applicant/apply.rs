@@ -703,6 +703,27 @@ pub struct DeliveryForm {
     next: String,
 }
 
+impl DeliveryForm {
+    /// The delivery the form asks for, not yet checked (`None` when no method was chosen).
+    pub fn delivery(&self) -> Option<Delivery> {
+        match self.method.as_str() {
+            "pickup" => Some(Delivery::Pickup),
+            "mail" => Some(Delivery::Mail {
+                address: PostalAddress {
+                    recipient: self.recipient.clone(),
+                    phone: self.address_phone.clone(),
+                    province: self.province.clone(),
+                    city: self.city.clone(),
+                    district: self.district.clone(),
+                    street: self.street.clone(),
+                    postcode: Some(self.postcode.clone()),
+                },
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "apply_delivery.html")]
 struct DeliveryPage {
@@ -872,21 +893,7 @@ async fn delivery_save(
         Ok(l) => l,
         Err(r) => return Ok(r),
     };
-    let delivery = match f.method.as_str() {
-        "pickup" => Some(Delivery::Pickup),
-        "mail" => Some(Delivery::Mail {
-            address: PostalAddress {
-                recipient: f.recipient.clone(),
-                phone: f.address_phone.clone(),
-                province: f.province.clone(),
-                city: f.city.clone(),
-                district: f.district.clone(),
-                street: f.street.clone(),
-                postcode: Some(f.postcode.clone()),
-            },
-        }),
-        _ => None,
-    };
+    let delivery = f.delivery();
     let mut errors = vec![];
     match delivery {
         None => errors.push(FieldError {

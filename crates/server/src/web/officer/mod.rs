@@ -28,6 +28,10 @@ mod cases;
 mod dashboard;
 mod lists;
 
+// The query forms, for the fuzz targets (`crates/server/fuzz`) that decode them.
+pub use dashboard::DashboardForm;
+pub use lists::QueueForm;
+
 /// The officers' page routes.
 pub fn routes() -> Routes {
     use crate::api::audit::AUDIT_ROLES;

@@ -1,0 +1,3 @@
+//! The core's integration tests (one binary; modules per area).
+
+mod fuzz;
