@@ -361,6 +361,21 @@ async fn idempotency_keys_are_reserved_once(b: Backend) {
     assert_eq!(reserve("k", "o7").await, done);
 }
 
+/// Reserves `(scope, key)` at hour `h`, a reservation from before hour `h - 1` counting as cut off.
+async fn reserve(
+    store: &Store,
+    scope: &str,
+    key: &str,
+    hash: &str,
+    owner: &str,
+    h: u32,
+) -> Reservation {
+    store
+        .reserve_key(scope, key, hash, owner, t(h), t(h - 1))
+        .await
+        .unwrap()
+}
+
 async fn idempotency_keys_recover_from_a_crash(b: Backend) {
     let store = b.store().await;
     let (_, app) = draft(&store, "A1").await;
@@ -368,32 +383,23 @@ async fn idempotency_keys_recover_from_a_crash(b: Backend) {
     // takeover age waits, one after takes the key over under its own token.
     let dead = claim("s", "k", "dead");
     assert_eq!(
-        store
-            .reserve_key("s", "k", "h", "dead", t(1), t(0))
-            .await
-            .unwrap(),
+        reserve(&store, "s", "k", "h", "dead", 1).await,
         Reservation::Reserved(dead.clone())
     );
     assert!(matches!(
-        store
-            .reserve_key("s", "k", "h", "early", t(2), t(1))
-            .await
-            .unwrap(),
+        reserve(&store, "s", "k", "h", "early", 2).await,
         Reservation::Running { .. }
     ));
     assert!(
         matches!(
-            store.reserve_key("s", "k", "other-request", "x", t(5), t(4)).await.unwrap(),
+            reserve(&store, "s", "k", "other-request", "x", 5).await,
             Reservation::Running { ref request_hash } if request_hash == "h"
         ),
         "a different request under the key never takes it over"
     );
     let retry = claim("s", "k", "retry");
     assert_eq!(
-        store
-            .reserve_key("s", "k", "h", "retry", t(5), t(4))
-            .await
-            .unwrap(),
+        reserve(&store, "s", "k", "h", "retry", 5).await,
         Reservation::Reserved(retry.clone())
     );
     // The request that lost its reservation cannot commit (the fence), nor answer.
@@ -421,10 +427,7 @@ async fn idempotency_keys_recover_from_a_crash(b: Backend) {
         application: app,
     };
     assert_eq!(
-        store
-            .reserve_key("s", "k", "h", "late", t(9), t(8))
-            .await
-            .unwrap(),
+        reserve(&store, "s", "k", "h", "late", 9).await,
         applied,
         "an applied key is never taken over, however old"
     );
@@ -437,10 +440,7 @@ async fn idempotency_keys_recover_from_a_crash(b: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .reserve_key("s", "k", "h", "later", t(9), t(8))
-            .await
-            .unwrap(),
+        reserve(&store, "s", "k", "h", "later", 9).await,
         Reservation::Answered(StoredAnswer {
             request_hash: "h".into(),
             status: 200,
@@ -449,10 +449,7 @@ async fn idempotency_keys_recover_from_a_crash(b: Backend) {
     );
     // A draft created under a key is marked the same way.
     let create = claim("c", "k", "o");
-    store
-        .reserve_key("c", "k", "h", "o", t(1), t(0))
-        .await
-        .unwrap();
+    reserve(&store, "c", "k", "h", "o", 1).await;
     let id = store
         .create_application_for_key(
             &NewApplication {
@@ -473,10 +470,7 @@ async fn idempotency_keys_recover_from_a_crash(b: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .reserve_key("c", "k", "h", "o2", t(9), t(8))
-            .await
-            .unwrap(),
+        reserve(&store, "c", "k", "h", "o2", 9).await,
         Reservation::Applied {
             request_hash: "h".into(),
             application: id
